@@ -1,0 +1,62 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Engine;
+
+/// <summary>
+/// Watches a validation metric, keeps a copy of the best epoch's weights, and says when patience has run out.
+/// </summary>
+internal sealed class EarlyStopping(EarlyStoppingMetric metric, int patience, double minDelta) : IDisposable
+{
+    private Dictionary<string, Tensor>? _bestWeights;
+    private double _best = double.NaN;
+    private int _epochsWithoutImprovement;
+
+    public int? BestEpoch { get; private set; }
+
+    /// <summary>Records an epoch; returns true when training should stop.</summary>
+    public bool Update(EpochMetrics epoch, nn.Module module)
+    {
+        double value = metric switch
+        {
+            EarlyStoppingMetric.ValidationLoss => epoch.ValidationLoss!.Value,
+            _ => -epoch.ValidationAccuracy!.Value, // minimise the negated accuracy
+        };
+        if (double.IsNaN(_best) || value < _best - minDelta)
+        {
+            _best = value;
+            BestEpoch = epoch.Epoch;
+            _epochsWithoutImprovement = 0;
+            Snapshot(module);
+            return false;
+        }
+        return ++_epochsWithoutImprovement >= patience;
+    }
+
+    /// <summary>Loads the best epoch's weights back into <paramref name="module"/>.</summary>
+    public void RestoreBest(nn.Module module)
+    {
+        if (_bestWeights is null)
+            return;
+        using var _ = no_grad();
+        foreach (var (name, value) in module.state_dict())
+            value.copy_(_bestWeights[name]);
+    }
+
+    private void Snapshot(nn.Module module)
+    {
+        DisposeWeights();
+        _bestWeights = module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+    }
+
+    private void DisposeWeights()
+    {
+        if (_bestWeights is null)
+            return;
+        foreach (var tensor in _bestWeights.Values)
+            tensor.Dispose();
+        _bestWeights = null;
+    }
+
+    public void Dispose() => DisposeWeights();
+}

@@ -1,0 +1,16 @@
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Engine;
+
+/// <summary>What the engine needs to know about the learning problem: its loss and how to judge predictions.</summary>
+public interface ITrainingTask
+{
+    /// <summary>The per-row loss.</summary>
+    LossFunction Loss { get; }
+
+    /// <summary>Whether outputs have classes, so that accuracy and class weights apply.</summary>
+    bool IsClassification { get; }
+
+    /// <summary>Counts correct predictions in a batch (classification only).</summary>
+    long CountCorrect(Tensor output, Tensor target);
+}

@@ -1,0 +1,29 @@
+namespace BigModel.MLNet.Engine;
+
+/// <summary>The metrics of every epoch of one training run, and how the run ended.</summary>
+public sealed class TrainingHistory
+{
+    internal TrainingHistory(IReadOnlyList<EpochMetrics> epochs, int? bestEpoch, bool stoppedEarly, string device)
+    {
+        Epochs = epochs;
+        BestEpoch = bestEpoch;
+        StoppedEarly = stoppedEarly;
+        Device = device;
+    }
+
+    /// <summary>One entry per completed epoch, in order.</summary>
+    public IReadOnlyList<EpochMetrics> Epochs { get; }
+
+    /// <summary>The epoch whose weights the model kept, when early stopping was on.</summary>
+    public int? BestEpoch { get; }
+
+    /// <summary>Whether early stopping ended training before the configured number of epochs.</summary>
+    public bool StoppedEarly { get; }
+
+    /// <summary>The device that trained the model, e.g. <c>cpu</c> or <c>cuda:0</c>.</summary>
+    public string Device { get; }
+
+    /// <summary>Mean training rows per second over all epochs.</summary>
+    public double RowsPerSecond =>
+        Epochs.Sum(e => e.Rows) / Math.Max(Epochs.Sum(e => e.Duration.TotalSeconds), 1e-9);
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Engine;
+
+/// <summary>
+/// The one training engine behind every model: epochs of mini-batches with an optimiser, schedule,
+/// gradient clipping, class weights, validation and early stopping. Knows nothing of ML.NET.
+/// </summary>
+/// <remarks>
+/// Each batch runs inside its own <c>torch.NewDisposeScope()</c>, so tensor memory stays flat across
+/// epochs. The split into <see cref="TrainEpoch"/>, <see cref="TrainStep"/> and <see cref="Evaluate"/>
+/// mirrors what a reader looks for: a fit is epochs, an epoch is steps plus validation.
+/// </remarks>
+public sealed class TrainingLoop
+{
+    private readonly TrainingOptions _options;
+    private readonly ITrainingTask _task;
+    private readonly TrainingContext _context;
+
+    /// <summary>Prepares a loop; <see cref="Run"/> does the work.</summary>
+    public TrainingLoop(TrainingOptions options, ITrainingTask task, TrainingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.ClassWeights is not null && !task.IsClassification)
+            throw new ArgumentException($"{nameof(TrainingOptions.ClassWeights)} applies to classification only.", nameof(options));
+        if (options.EarlyStoppingMetric == EarlyStoppingMetric.ValidationAccuracy && !task.IsClassification)
+            throw new ArgumentException("Early stopping on validation accuracy needs a classification task.", nameof(options));
+        _options = options;
+        _task = task;
+        _context = context;
+    }
+
+    /// <summary>
+    /// Trains <paramref name="network"/> in place on <paramref name="training"/>, validating on
+    /// <paramref name="validation"/> after every epoch when given.
+    /// </summary>
+    /// <param name="network">The network; it is moved to the context's device.</param>
+    /// <param name="training">The training batches.</param>
+    /// <param name="validation">Validation batches, or null.</param>
+    /// <exception cref="OperationCanceledException">Cancellation was requested; checked before every batch.</exception>
+    public TrainingHistory Run(TrainableNetwork network, IBatchSource training, IBatchSource? validation)
+    {
+        if (_options.EarlyStoppingPatience is not null && validation is null)
+            throw new ArgumentException(
+                $"{nameof(TrainingOptions.EarlyStoppingPatience)} needs validation data: pass it to Fit or set {nameof(TrainingOptions.ValidationFraction)}.");
+        if (training.BatchesPerEpoch <= 0)
+            throw new ArgumentException("The training data has no rows.", nameof(training));
+
+        network.Module.to(_context.Device);
+        using var optimizer = CreateOptimizer(network.Module.parameters());
+        using var classWeights = _options.ClassWeights is { } w ? tensor(w, device: _context.Device).DetachFromDisposeScope() : null;
+        var schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, _options.WarmupFraction, training.BatchesPerEpoch * _options.Epochs);
+        using var earlyStopping = _options.EarlyStoppingPatience is { } patience
+            ? new EarlyStopping(_options.EarlyStoppingMetric, patience, _options.EarlyStoppingMinDelta)
+            : null;
+
+        var epochs = new List<EpochMetrics>();
+        long step = 0;
+        bool stoppedEarly = false;
+        for (int epoch = 1; epoch <= _options.Epochs && !stoppedEarly; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var shuffle = _options.ShuffleBufferSize > 0 ? new Random(HashCode.Combine(_context.Seed, epoch)) : null;
+            var (loss, rows) = TrainEpoch(network, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, ref step);
+            var (validationLoss, validationAccuracy) = validation is null ? (null, null) : Evaluate(network, validation, classWeights);
+            var metrics = new EpochMetrics(epoch, loss, validationLoss, validationAccuracy, schedule.RateAt(Math.Max(0, step - 1)), clock.Elapsed, rows);
+            epochs.Add(metrics);
+            _context.Log(Describe(metrics));
+            _options.EpochEnded?.Invoke(metrics);
+            stoppedEarly = earlyStopping?.Update(metrics, network.Module) == true && epoch < _options.Epochs;
+        }
+        earlyStopping?.RestoreBest(network.Module);
+        if (earlyStopping is not null)
+            _context.Log($"Kept the weights of epoch {earlyStopping.BestEpoch}{(stoppedEarly ? " (stopped early)" : "")}.");
+        network.Module.eval();
+        return new TrainingHistory(epochs, earlyStopping?.BestEpoch, stoppedEarly, _context.Device.ToString());
+    }
+
+    private (double Loss, long Rows) TrainEpoch(TrainableNetwork network, optim.Optimizer optimizer, IEnumerable<TensorBatch> batches,
+        Tensor? classWeights, LearningRateScheduler schedule, ref long step)
+    {
+        network.Module.train();
+        double lossSum = 0;
+        long rows = 0;
+        using var enumerator = batches.GetEnumerator();
+        while (true)
+        {
+            using var scope = NewDisposeScope();
+            if (_context.IsCancellationRequested())
+                throw new OperationCanceledException("Training was cancelled.");
+            if (!enumerator.MoveNext())
+                break;
+            var batch = enumerator.Current;
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = schedule.RateAt(step);
+            double loss = TrainStep(network, optimizer, batch, classWeights);
+            if (!double.IsFinite(loss))
+                throw new InvalidOperationException(
+                    $"The training loss became {loss} at step {step + 1}. Lower {nameof(TrainingOptions.LearningRate)}, " +
+                    $"set {nameof(TrainingOptions.GradientClipNorm)}, or normalise the features.");
+            lossSum += loss * batch.Rows;
+            rows += batch.Rows;
+            step++;
+        }
+        if (rows == 0)
+            throw new InvalidOperationException("The training data produced no batches.");
+        return (lossSum / rows, rows);
+    }
+
+    /// <summary>One optimisation step; returns the batch's mean loss.</summary>
+    private double TrainStep(TrainableNetwork network, optim.Optimizer optimizer, TensorBatch batch, Tensor? classWeights)
+    {
+        optimizer.zero_grad();
+        using var output = network.Forward(batch.Inputs);
+        using var loss = BatchLoss(output, batch.Target, classWeights);
+        loss.backward();
+        if (_options.GradientClipNorm is { } norm && norm > 0)
+            nn.utils.clip_grad_norm_(network.Module.parameters(), norm);
+        optimizer.step();
+        return loss.item<float>();
+    }
+
+    /// <summary>Mean loss and (for classification) accuracy over a whole source, without gradients.</summary>
+    private (double? Loss, double? Accuracy) Evaluate(TrainableNetwork network, IBatchSource source, Tensor? classWeights)
+    {
+        network.Module.eval();
+        using var _ = no_grad();
+        double lossSum = 0;
+        long rows = 0, correct = 0;
+        foreach (var batch in Batches(source))
+        {
+            using var output = network.Forward(batch.Inputs);
+            using var loss = BatchLoss(output, batch.Target, classWeights);
+            lossSum += loss.item<float>() * batch.Rows;
+            rows += batch.Rows;
+            if (_task.IsClassification)
+                correct += _task.CountCorrect(output, batch.Target);
+        }
+        if (rows == 0)
+            return (null, null);
+        return (lossSum / rows, _task.IsClassification ? (double)correct / rows : null);
+    }
+
+    /// <summary>Streams a source's batches, each inside its own dispose scope.</summary>
+    private IEnumerable<TensorBatch> Batches(IBatchSource source)
+    {
+        using var enumerator = source.ReadEpoch(_context.Device, shuffle: null).GetEnumerator();
+        while (true)
+        {
+            using var scope = NewDisposeScope();
+            if (_context.IsCancellationRequested())
+                throw new OperationCanceledException("Training was cancelled.");
+            if (!enumerator.MoveNext())
+                yield break;
+            yield return enumerator.Current;
+        }
+    }
+
+    private Tensor BatchLoss(Tensor output, Tensor target, Tensor? classWeights)
+    {
+        using var perRow = _task.Loss(output, target);
+        if (classWeights is null)
+            return perRow.mean();
+        using var weights = classWeights.index_select(0, target.to_type(ScalarType.Int64).flatten());
+        return (perRow * weights).sum() / weights.sum().clamp_min(1e-12);
+    }
+
+    private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => _options.Optimizer switch
+    {
+        OptimizerKind.Adam => optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay),
+        OptimizerKind.AdamW => optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(parameters, _options.LearningRate, momentum: _options.Momentum, weight_decay: _options.WeightDecay),
+        _ => throw new ArgumentOutOfRangeException(nameof(TrainingOptions.Optimizer), _options.Optimizer, "Unknown optimizer."),
+    };
+
+    private static string Describe(EpochMetrics m)
+    {
+        string text = $"Epoch {m.Epoch}: training loss {m.TrainingLoss:G5}";
+        if (m.ValidationLoss is { } validationLoss)
+            text += $", validation loss {validationLoss:G5}";
+        if (m.ValidationAccuracy is { } accuracy)
+            text += $", validation accuracy {accuracy:P2}";
+        return text + $", lr {m.LearningRate:G3}, {m.Rows / Math.Max(m.Duration.TotalSeconds, 1e-9):N0} rows/s";
+    }
+}

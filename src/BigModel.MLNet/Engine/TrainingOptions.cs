@@ -1,0 +1,103 @@
+using Microsoft.ML.SearchSpace;
+
+namespace BigModel.MLNet.Engine;
+
+/// <summary>
+/// How a network is trained: optimiser, schedule, batches, validation and early stopping. Shared by
+/// every model preset; the preset options classes add their columns and architecture.
+/// </summary>
+/// <remarks>Tunable members carry <c>Microsoft.ML.SearchSpace</c> attributes, so an AutoML search space can be
+/// built from an options type.</remarks>
+public class TrainingOptions
+{
+    /// <summary>Full passes over the training data (an upper bound when early stopping is on).</summary>
+    [Range(1, 500, init: 20, logBase: true)]
+    public int Epochs { get; set; } = 20;
+
+    /// <summary>Rows per mini-batch.</summary>
+    [Range(8, 4096, init: 64, logBase: true)]
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>The optimisation algorithm.</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
+
+    /// <summary>The (peak) learning rate.</summary>
+    [Range(1e-5, 1e-1, init: 1e-3, logBase: true)]
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Weight decay (decoupled for AdamW, L2 for Adam and SGD).</summary>
+    [Range(0.0, 0.1, init: 1e-4)]
+    public double WeightDecay { get; set; } = 1e-4;
+
+    /// <summary>Momentum for <see cref="OptimizerKind.Sgd"/>.</summary>
+    [Range(0.0, 0.99, init: 0.9)]
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>How the learning rate evolves over the steps.</summary>
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
+
+    /// <summary>Fraction of all steps spent warming up (for the cosine and one-cycle schedules).</summary>
+    [Range(0.0, 0.5, init: 0.1)]
+    public double WarmupFraction { get; set; } = 0.1;
+
+    /// <summary>Clip the global gradient norm to this value; null or 0 turns clipping off.</summary>
+    public double? GradientClipNorm { get; set; }
+
+    /// <summary>Per-class loss weights for classification (index = class); null weighs every class alike.</summary>
+    public float[]? ClassWeights { get; set; }
+
+    /// <summary>
+    /// Fraction of the training data held out for validation when no validation data is passed to
+    /// <c>Fit</c>; 0 trains on everything and turns validation off.
+    /// </summary>
+    [Range(0.0, 0.5, init: 0.0)]
+    public double ValidationFraction { get; set; }
+
+    /// <summary>
+    /// Stop after this many epochs without improvement of <see cref="EarlyStoppingMetric"/> and restore the best
+    /// epoch's weights; null turns early stopping off. Needs validation data.
+    /// </summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>The smallest change of the monitored metric that counts as an improvement.</summary>
+    public double EarlyStoppingMinDelta { get; set; }
+
+    /// <summary>What early stopping watches.</summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get; set; } = EarlyStoppingMetric.ValidationLoss;
+
+    /// <summary>
+    /// Rows held in the shuffle pool while streaming the training data; each epoch sees a new order.
+    /// Data smaller than the pool is shuffled completely; 0 turns shuffling off.
+    /// </summary>
+    public int ShuffleBufferSize { get; set; } = 100_000;
+
+    /// <summary>Where training runs; see <see cref="DeviceKind"/>.</summary>
+    public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
+    /// <summary>Called after every epoch with that epoch's metrics (progress bars, custom logging, plots).</summary>
+    public Action<EpochMetrics>? EpochEnded { get; set; }
+
+    /// <summary>Checks that the values are usable, naming the first one that is not.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of its range.</exception>
+    public virtual void Validate()
+    {
+        static void Check(bool ok, string name, object? value, string rule)
+        {
+            if (!ok)
+                throw new ArgumentOutOfRangeException(name, value, $"{name} {rule}.");
+        }
+        Check(Epochs >= 1, nameof(Epochs), Epochs, "must be at least 1");
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
+        Check(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be a positive number");
+        Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");
+        Check(Momentum is >= 0 and < 1, nameof(Momentum), Momentum, "must be in [0, 1)");
+        Check(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
+        Check(GradientClipNorm is null or >= 0, nameof(GradientClipNorm), GradientClipNorm, "must not be negative");
+        Check(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), ValidationFraction, "must be in [0, 1)");
+        Check(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be at least 1");
+        Check(EarlyStoppingMinDelta >= 0, nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "must not be negative");
+        Check(ShuffleBufferSize >= 0, nameof(ShuffleBufferSize), ShuffleBufferSize, "must not be negative");
+        Check(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)), nameof(ClassWeights), null,
+            "must hold finite, non-negative weights");
+    }
+}

@@ -1,0 +1,157 @@
+using BigModel.MLNet.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Tests.Engine;
+
+[TestClass]
+public class TrainingLoopTests
+{
+    /// <summary>Regression on y = sin(3x₀) + x₁²: needs the hidden layer to be learned.</summary>
+    private sealed class Problem : IDisposable
+    {
+        public Problem(int rows, int seed)
+        {
+            var generator = new Generator((ulong)seed);
+            using var scope = NewDisposeScope();
+            var x = rand(new long[] { rows, 2 }, generator: generator) * 2 - 1;
+            var y = sin(x[.., 0] * 3) + x[.., 1].pow(2);
+            Source = new InMemoryBatchSource(x, y, 32);
+        }
+        public InMemoryBatchSource Source { get; }
+        public void Dispose() => Source.Dispose();
+    }
+
+    private sealed class SquaredError : ITrainingTask
+    {
+        public LossFunction Loss => (output, target) => (output.squeeze(-1) - target).pow(2);
+        public bool IsClassification => false;
+        public long CountCorrect(Tensor output, Tensor target) => 0;
+    }
+
+    private static TrainableNetwork Network(int seed)
+    {
+        manual_seed(seed);
+        return TrainableNetwork.From(nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 1)));
+    }
+
+    private static (TrainingHistory History, float[] Weights) Train(TrainingOptions options, int seed = 1, Func<bool>? cancel = null)
+    {
+        using var train = new Problem(512, 11);
+        using var validation = new Problem(256, 12);
+        var network = Network(seed);
+        var context = TrainingContext.Cpu(seed) with { IsCancellationRequested = cancel ?? (() => false) };
+        var history = new TrainingLoop(options, new SquaredError(), context).Run(network, train.Source, validation.Source);
+        var weights = network.Module.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        return (history, weights);
+    }
+
+    [TestMethod]
+    public void LossFallsWellBelowTheFirstEpoch()
+    {
+        var (history, _) = Train(new TrainingOptions { Epochs = 40, LearningRate = 2e-2, Schedule = LearningRateSchedule.OneCycle });
+        Assert.HasCount(40, history.Epochs);
+        // Predicting the mean scores about 0.6 here (the variance of y); a learned fit must do far better.
+        Assert.IsLessThan(0.05, history.Epochs[^1].ValidationLoss!.Value);
+    }
+
+    [TestMethod]
+    public void SameSeedGivesTheSameWeights()
+    {
+        var options = new TrainingOptions { Epochs = 3, GradientClipNorm = 1, Optimizer = OptimizerKind.Sgd, LearningRate = 0.05 };
+        var (_, first) = Train(options, seed: 5);
+        var (_, second) = Train(options, seed: 5);
+        var (_, other) = Train(options, seed: 6);
+        CollectionAssert.AreEqual(first, second);
+        CollectionAssert.AreNotEqual(first, other);
+    }
+
+    [TestMethod]
+    public void EarlyStoppingStopsAndRestoresTheBestEpoch()
+    {
+        // A learning rate this large makes validation loss bounce, so patience runs out.
+        var seen = new List<EpochMetrics>();
+        var options = new TrainingOptions
+        {
+            Epochs = 200, LearningRate = 0.05, Optimizer = OptimizerKind.Sgd, Momentum = 0.95,
+            EarlyStoppingPatience = 3, EpochEnded = seen.Add,
+        };
+        using var train = new Problem(512, 11);
+        using var validation = new Problem(256, 12);
+        var network = Network(3);
+        var loop = new TrainingLoop(options, new SquaredError(), TrainingContext.Cpu(3));
+        var history = loop.Run(network, train.Source, validation.Source);
+
+        Assert.IsTrue(history.StoppedEarly);
+        Assert.IsLessThan(200, history.Epochs.Count);
+        var best = history.Epochs.MinBy(e => e.ValidationLoss)!;
+        Assert.AreEqual(best.Epoch, history.BestEpoch);
+        Assert.AreEqual(history.Epochs.Count, history.BestEpoch + 3, "stops exactly `patience` epochs after the best");
+        CollectionAssert.AreEqual(history.Epochs.ToList(), seen, "the callback saw every epoch");
+
+        // The restored weights reproduce the best epoch's validation loss.
+        double restored = ValidationLoss(network, validation.Source);
+        Assert.AreEqual(best.ValidationLoss!.Value, restored, 1e-5);
+    }
+
+    [TestMethod]
+    public void CancellationStopsWithinOneBatch()
+    {
+        int polls = 0;
+        Assert.ThrowsExactly<OperationCanceledException>(() => Train(new TrainingOptions { Epochs = 5 }, cancel: () => ++polls > 3));
+        Assert.AreEqual(4, polls, "cancellation is polled before every batch and acts at once");
+    }
+
+    [TestMethod]
+    public void EarlyStoppingWithoutValidationDataIsRejected()
+    {
+        using var train = new Problem(64, 1);
+        var loop = new TrainingLoop(new TrainingOptions { EarlyStoppingPatience = 2 }, new SquaredError(), TrainingContext.Cpu(1));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => loop.Run(Network(1), train.Source, null));
+        StringAssert.Contains(error.Message, nameof(TrainingOptions.ValidationFraction));
+    }
+
+    [TestMethod]
+    public void InvalidOptionIsNamed()
+    {
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TrainingLoop(new TrainingOptions { BatchSize = 0 }, new SquaredError(), TrainingContext.Cpu(1)));
+        Assert.AreEqual(nameof(TrainingOptions.BatchSize), error.ParamName);
+    }
+
+    [TestMethod]
+    public void MemoryStaysFlatAcrossEpochs()
+    {
+        var counts = new List<long>();
+        var options = new TrainingOptions { Epochs = 6, EpochEnded = _ => counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount) };
+        Train(options);
+        Assert.AreEqual(counts[1], counts[^1], $"live tensors per epoch: {string.Join(", ", counts)}");
+    }
+
+    [TestMethod]
+    public void OneCycleAndCosineSchedulesPeakAtTheConfiguredRate()
+    {
+        foreach (var schedule in new[] { LearningRateSchedule.OneCycle, LearningRateSchedule.CosineWithWarmup })
+        {
+            var rates = new List<double>();
+            var scheduler = new LearningRateScheduler(schedule, 0.1, 0.2, 100);
+            for (int step = 0; step < 100; step++)
+                rates.Add(scheduler.RateAt(step));
+            Assert.AreEqual(0.1, rates.Max(), 1e-12);
+            Assert.AreEqual(19, rates.IndexOf(rates.Max()), "the peak ends the warm-up");
+            Assert.IsLessThan(0.1 / 100, rates[^1], "annealed to (almost) nothing by the last step");
+        }
+    }
+
+    private static double ValidationLoss(TrainableNetwork network, IBatchSource source)
+    {
+        using var _ = no_grad();
+        double sum = 0; long rows = 0;
+        foreach (var batch in source.ReadEpoch(CPU, null))
+        {
+            using var output = network.Forward(batch.Inputs);
+            sum += new SquaredError().Loss(output, batch.Target).sum().item<float>();
+            rows += batch.Rows;
+        }
+        return sum / rows;
+    }
+}
