@@ -95,6 +95,8 @@ public sealed class TrainingLoop
             if (!enumerator.MoveNext())
                 break;
             var batch = enumerator.Current;
+            if (batch.Rows < 2 && rows > 0)
+                continue; // A trailing one-row batch: batch normalisation cannot train on it, and it adds next to nothing.
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = schedule.RateAt(step);
             double loss = TrainStep(network, optimizer, batch, classWeights);

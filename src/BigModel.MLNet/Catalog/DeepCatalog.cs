@@ -1,0 +1,38 @@
+using BigModel.MLNet.Glue;
+using BigModel.MLNet.Tasks;
+using Microsoft.ML;
+
+namespace BigModel.MLNet;
+
+/// <summary>
+/// Deep-learning trainers for one <see cref="MLContext"/>, grouped by task as ML.NET's own catalogs are.
+/// Obtain it with <c>mlContext.Deep()</c>.
+/// </summary>
+public sealed class DeepCatalog
+{
+    private readonly MLContext _context;
+
+    internal DeepCatalog(MLContext context)
+    {
+        _context = context;
+        context.ComponentCatalog.RegisterAssembly(typeof(DeepCatalog).Assembly);
+        Regression = new DeepTaskCatalog(context, PredictionKind.Regression);
+        BinaryClassification = new DeepTaskCatalog(context, PredictionKind.BinaryClassification);
+        MulticlassClassification = new DeepTaskCatalog(context, PredictionKind.MulticlassClassification);
+    }
+
+    /// <summary>Trainers that predict a <c>Single</c> label.</summary>
+    public DeepTaskCatalog Regression { get; }
+
+    /// <summary>Trainers that predict a <c>Boolean</c> label.</summary>
+    public DeepTaskCatalog BinaryClassification { get; }
+
+    /// <summary>Trainers that predict a key label.</summary>
+    public DeepTaskCatalog MulticlassClassification { get; }
+
+    /// <summary>
+    /// Cancels everything running under this context, ML.NET trainers included; a running <c>Fit</c> of this package
+    /// stops before its next batch with <see cref="OperationCanceledException"/>. The context stays cancelled.
+    /// </summary>
+    public void CancelExecution() => ContextServices.Cancel(_context);
+}

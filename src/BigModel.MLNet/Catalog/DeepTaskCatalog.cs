@@ -1,0 +1,73 @@
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Glue;
+using BigModel.MLNet.Models.Mlp;
+using BigModel.MLNet.Tasks;
+using Microsoft.ML;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet;
+
+/// <summary>The trainers of one task (regression, binary or multiclass classification).</summary>
+public sealed class DeepTaskCatalog
+{
+    private readonly MLContext _context;
+
+    internal DeepTaskCatalog(MLContext context, PredictionKind kind)
+    {
+        _context = context;
+        Kind = kind;
+    }
+
+    /// <summary>The task these trainers solve.</summary>
+    public PredictionKind Kind { get; }
+
+    /// <summary>A multi-layer perceptron with default training options.</summary>
+    /// <param name="labelColumnName">The label column.</param>
+    /// <param name="featureColumnName">The feature column (a known-size vector of <c>Single</c>).</param>
+    /// <param name="hiddenLayers">Units per hidden layer; null keeps the default (128, 64).</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    /// <param name="learningRate">The optimiser's learning rate.</param>
+    public DeepTrainer Mlp(string labelColumnName = "Label", string featureColumnName = "Features",
+        int[]? hiddenLayers = null, int epochs = 20, double learningRate = 1e-3)
+    {
+        var options = new MlpOptions
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            Epochs = epochs,
+            LearningRate = learningRate,
+        };
+        if (hiddenLayers is not null)
+            options.HiddenLayers = hiddenLayers;
+        return Mlp(options);
+    }
+
+    /// <summary>A multi-layer perceptron configured by <paramref name="options"/>.</summary>
+    public DeepTrainer Mlp(MlpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new DeepTrainer(_context, Kind, new TrainerColumns(options.LabelColumnName, options.FeatureColumnName), options,
+            shape => MlpNetwork.Create(shape, options), loss: null, name: $"Mlp{Kind}");
+    }
+
+    /// <summary>
+    /// Trains your own network. <paramref name="network"/> builds a fresh module for each <c>Fit</c> (cross-validation
+    /// fits several) from the input width and the output width the task needs (1, or the class count; output logits,
+    /// the model adds sigmoid/softmax). Saving needs layers <see cref="Export.LayerExporter"/> supports, or modules
+    /// implementing <see cref="Export.IOnnxExportable"/>.
+    /// </summary>
+    /// <param name="network">Creates the module for a given <see cref="NetworkShape"/>.</param>
+    /// <param name="options">How to train; null takes the defaults.</param>
+    /// <param name="labelColumnName">The label column.</param>
+    /// <param name="featureColumnName">The feature column.</param>
+    /// <param name="loss">A per-row loss replacing the task's own (squared error, logistic, cross-entropy).</param>
+    public DeepTrainer Custom(Func<NetworkShape, nn.Module<Tensor, Tensor>> network, TrainingOptions? options = null,
+        string labelColumnName = "Label", string featureColumnName = "Features", LossFunction? loss = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return new DeepTrainer(_context, Kind, new TrainerColumns(labelColumnName, featureColumnName), options ?? new TrainingOptions(),
+            network, loss, name: $"Custom{Kind}");
+    }
+}

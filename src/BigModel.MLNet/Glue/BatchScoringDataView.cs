@@ -1,0 +1,133 @@
+using BigModel.MLNet.Glue.Columns;
+using BigModel.MLNet.Tasks;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace BigModel.MLNet.Glue;
+
+/// <summary>
+/// The output of a trained model's <c>Transform</c>: the input columns plus the model's output columns, computed
+/// lazily, a batch of rows per ONNX Runtime call.
+/// </summary>
+internal sealed class BatchScoringDataView : IDataView
+{
+    private readonly IDataView _input;
+    private readonly ScoringPlan _plan;
+
+    public BatchScoringDataView(IDataView input, ScoringPlan plan)
+    {
+        _input = input;
+        _plan = plan;
+        Schema = OutputSchemaFor(input.Schema, plan);
+    }
+
+    /// <summary>The input schema plus the task's output columns; checks the feature column on the way.</summary>
+    public static DataViewSchema OutputSchemaFor(DataViewSchema input, ScoringPlan plan)
+    {
+        var features = input.GetColumnOrNull(plan.FeatureColumn) ?? throw new ArgumentOutOfRangeException(plan.FeatureColumn,
+            $"The data has no feature column '{plan.FeatureColumn}', which the model was trained on.");
+        int width = FloatVectorColumnReader.WidthOf(features);
+        if (width != plan.FeatureWidth)
+            throw new ArgumentOutOfRangeException(plan.FeatureColumn,
+                $"Column '{plan.FeatureColumn}' has {width} values per row, but the model was trained on {plan.FeatureWidth}.");
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(input);
+        foreach (var column in plan.Task.OutputColumns)
+            builder.AddColumn(column.Name, column.Type, column.Annotations);
+        return builder.ToSchema();
+    }
+
+    public bool CanShuffle => false;
+    public DataViewSchema Schema { get; }
+    public long? GetRowCount() => _input.GetRowCount();
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        new Cursor(this, columnsNeeded.Select(c => c.Index).ToHashSet());
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    private sealed class Cursor : DataViewRowCursor
+    {
+        private readonly BatchScoringDataView _parent;
+        private readonly DataViewRowCursor _upstream;
+        private readonly HashSet<int> _active;
+        private readonly Dictionary<int, ColumnBuffer> _buffers = [];
+        private readonly FloatVectorColumnReader? _features;
+        private readonly ScoredBatch _scored = new();
+        private readonly ValueGetter<DataViewRowId> _upstreamId;
+        private readonly DataViewRowId[] _ids;
+        private int _slot = -1, _filled;
+        private long _position = -1;
+
+        public Cursor(BatchScoringDataView parent, HashSet<int> active)
+        {
+            _parent = parent;
+            _active = active;
+            int inputCount = parent._input.Schema.Count;
+            bool scoring = active.Any(i => i >= inputCount);
+            var needed = parent._input.Schema.Where(c => active.Contains(c.Index) || (scoring && c.Name == parent._plan.FeatureColumn && !c.IsHidden));
+            _upstream = parent._input.GetRowCursor(needed);
+            int batchSize = scoring ? parent._plan.BatchSize : 1;
+            foreach (int index in active.Where(i => i < inputCount))
+                _buffers[index] = ColumnBuffer.Create(_upstream, parent._input.Schema[index], batchSize);
+            if (scoring)
+                _features = new FloatVectorColumnReader(_upstream, parent._input.Schema[parent._plan.FeatureColumn], batchSize);
+            _upstreamId = _upstream.GetIdGetter();
+            _ids = new DataViewRowId[batchSize];
+        }
+
+        public override DataViewSchema Schema => _parent.Schema;
+        public override long Position => _position;
+        public override long Batch => 0;
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _active.Contains(column.Index);
+
+        public override bool MoveNext()
+        {
+            if (++_slot >= _filled && !ReadBatch())
+                return false;
+            _scored.Row = _slot;
+            _position++;
+            return true;
+        }
+
+        private bool ReadBatch()
+        {
+            _slot = 0;
+            _filled = 0;
+            while (_filled < _ids.Length && _upstream.MoveNext())
+            {
+                _upstreamId(ref _ids[_filled]);
+                foreach (var buffer in _buffers.Values)
+                    buffer.Fill(_filled);
+                _features?.Read(_filled);
+                _filled++;
+            }
+            if (_filled > 0 && _features is not null)
+                _parent._plan.Scorer.Score(_features.Buffer, _filled, _scored);
+            return _filled > 0;
+        }
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            if (!_active.Contains(column.Index))
+                throw new InvalidOperationException($"Column '{column.Name}' was not requested from this cursor.");
+            int inputCount = _parent._input.Schema.Count;
+            var getter = column.Index < inputCount
+                ? _buffers[column.Index].Getter(() => _slot)
+                : _parent._plan.Task.OutputColumns[column.Index - inputCount].MakeGetter(_scored);
+            return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
+                $"Column '{column.Name}' holds {column.Type}, which cannot be read as {typeof(TValue).Name}.");
+        }
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = _ids[_slot];
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                _upstream.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

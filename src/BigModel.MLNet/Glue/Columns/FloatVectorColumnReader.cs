@@ -1,0 +1,48 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Glue.Columns;
+
+/// <summary>Reads a known-size <c>Single</c> vector column (the usual <c>Features</c>) into [rows, width] batches.</summary>
+internal sealed class FloatVectorColumnReader : BatchColumnReader
+{
+    private readonly ValueGetter<VBuffer<float>> _getter;
+    private VBuffer<float> _value;
+
+    public FloatVectorColumnReader(DataViewRow row, DataViewSchema.Column column, int batchSize) : base(row, column)
+    {
+        Width = WidthOf(column);
+        Buffer = new float[batchSize * Width];
+        _getter = row.GetGetter<VBuffer<float>>(column);
+    }
+
+    public int Width { get; }
+
+    /// <summary>The batch buffer, row-major; read by the ONNX scorer without an extra copy.</summary>
+    public float[] Buffer { get; }
+
+    /// <summary>The vector width of a feature column, or a clear error when the column cannot be one.</summary>
+    public static int WidthOf(DataViewSchema.Column column)
+    {
+        if (column.Type is VectorDataViewType { ItemType: NumberDataViewType n, Size: > 0 } vector && n == NumberDataViewType.Single)
+            return vector.Size;
+        throw new ArgumentOutOfRangeException(column.Name,
+            $"Column '{column.Name}' must be a known-size vector of Single, but is {column.Type}. Combine columns with " +
+            "mlContext.Transforms.Concatenate and convert types with mlContext.Transforms.Conversion.ConvertType.");
+    }
+
+    public override void Read(int slot)
+    {
+        _getter(ref _value);
+        var target = Buffer.AsSpan(slot * Width, Width);
+        _value.CopyTo(target);
+        foreach (float x in target)
+        {
+            if (!float.IsFinite(x))
+                throw BadValue($"holds {x}", "Replace missing values (mlContext.Transforms.ReplaceMissingValues) or filter the row out.");
+        }
+    }
+
+    public override Tensor ToTensor(int rows, Device device) => Upload(Buffer, rows * Width, [rows, Width], device);
+}

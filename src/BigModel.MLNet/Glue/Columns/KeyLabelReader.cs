@@ -1,0 +1,42 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Glue.Columns;
+
+/// <summary>Reads a key-typed multiclass label as a 0-based class index.</summary>
+internal sealed class KeyLabelReader : BatchColumnReader
+{
+    private readonly ValueGetter<uint> _getter;
+    private readonly long[] _buffer;
+    private readonly int _classes;
+
+    public KeyLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) : base(row, column)
+    {
+        _classes = ClassCount(column);
+        _getter = row.GetGetter<uint>(column);
+        _buffer = new long[batchSize];
+    }
+
+    /// <summary>The number of classes a key label column declares, or a clear error when it is no key column.</summary>
+    public static int ClassCount(DataViewSchema.Column column)
+    {
+        if (column.Type is KeyDataViewType key && key.RawType == typeof(uint) && key.Count is > 1 and <= int.MaxValue)
+            return (int)key.Count;
+        throw new ArgumentOutOfRangeException(column.Name,
+            $"Multiclass label column '{column.Name}' must be a key of UInt32 with at least two values, but is {column.Type}. " +
+            "Map the label to a key with mlContext.Transforms.Conversion.MapValueToKey.");
+    }
+
+    public override void Read(int slot)
+    {
+        uint key = 0;
+        _getter(ref key);
+        if (key == 0 || key > _classes)
+            throw BadValue(key == 0 ? "has a missing label (key 0: a value the key mapping never saw)" : $"has label key {key}, beyond its {_classes} classes",
+                "Filter such rows out, or fit MapValueToKey on data that contains every label.");
+        _buffer[slot] = key - 1;
+    }
+
+    public override Tensor ToTensor(int rows, Device device) => Upload(_buffer, rows, [rows], device);
+}

@@ -1,0 +1,90 @@
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Glue;
+using BigModel.MLNet.Tasks;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace BigModel.MLNet;
+
+/// <summary>
+/// A trained network inside an ML.NET pipeline. <see cref="Transform"/> scores batches of rows with ONNX Runtime;
+/// <c>mlContext.Model.Save</c> stores the network as an ONNX model inside ML.NET's own <c>OnnxTransformer</c>, so
+/// a saved model loads and scores with ML.NET alone (no libtorch).
+/// </summary>
+public sealed class DeepPredictionTransformer : ITransformer, IDisposable
+{
+    private readonly byte[] _onnx;
+    private ScoringPlan _plan;
+    private readonly ITransformer _persisted;
+
+    internal DeepPredictionTransformer(MLContext context, PredictionTask task, string featureColumn, int width, byte[] onnx,
+        TrainingHistory history, DataViewSchema trainingSchema)
+    {
+        _onnx = onnx;
+        History = history;
+        Kind = task switch { RegressionTask => PredictionKind.Regression, BinaryClassificationTask => PredictionKind.BinaryClassification, _ => PredictionKind.MulticlassClassification };
+        FeatureColumnName = featureColumn;
+        _plan = new ScoringPlan(task, featureColumn, width, new OnnxBatchScorer(onnx, featureColumn, width, task.ScorerOutputs), DefaultScoringBatchSize);
+        _persisted = PersistedPipeline(context, task, featureColumn, onnx, trainingSchema);
+    }
+
+    private const int DefaultScoringBatchSize = 256;
+
+    /// <summary>Epoch-by-epoch metrics of the training run that produced this model.</summary>
+    public TrainingHistory History { get; }
+
+    /// <summary>The learning problem this model solves.</summary>
+    public PredictionKind Kind { get; }
+
+    /// <summary>The feature column the model reads.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>Rows scored per ONNX Runtime call in <see cref="Transform"/>.</summary>
+    public int ScoringBatchSize
+    {
+        get => _plan.BatchSize;
+        set => _plan = _plan with { BatchSize = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), value, "Must be at least 1.") };
+    }
+
+    /// <summary>Always true: <see cref="PredictionEngine{TSrc, TDst}"/> can score single rows.</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => BatchScoringDataView.OutputSchemaFor(inputSchema, _plan);
+
+    /// <summary>Adds the model's output columns; rows are scored lazily, <see cref="ScoringBatchSize"/> at a time.</summary>
+    public IDataView Transform(IDataView input) => new BatchScoringDataView(input, _plan);
+
+    /// <summary>Single-row scoring (used by prediction engines): ML.NET's own ONNX row mapper over the same model.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _persisted.GetRowToRowMapper(inputSchema);
+
+    /// <summary>Writes the model as ML.NET's own transformers (an <c>OnnxTransformer</c> and the output mapping).</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _persisted.Save(ctx);
+
+    /// <summary>
+    /// Writes the network (with its output head) as an ONNX model: input = the feature column ([rows, width] floats),
+    /// outputs = <c>Score</c> and, for classifiers, <c>Probability</c>/<c>PredictedLabel</c>. Serve it with ONNX Runtime.
+    /// </summary>
+    public void ExportToOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Write(_onnx);
+    }
+
+    /// <summary>Writes the ONNX model to <paramref name="path"/>; see <see cref="ExportToOnnx(Stream)"/>.</summary>
+    public void ExportToOnnx(string path) => File.WriteAllBytes(path, _onnx);
+
+    /// <summary>Releases the ONNX Runtime session.</summary>
+    public void Dispose()
+    {
+        _plan.Scorer.Dispose();
+        (_persisted as IDisposable)?.Dispose();
+    }
+
+    private static ITransformer PersistedPipeline(MLContext context, PredictionTask task, string featureColumn, byte[] onnx, DataViewSchema schema)
+    {
+        var pipeline = context.Transforms.ApplyOnnxModel(task.PersistedOutputs, [featureColumn], new MemoryStream(onnx))
+            .Append(task.PersistedOutputMapping(context));
+        return pipeline.Fit(new EmptyDataView(schema));
+    }
+}

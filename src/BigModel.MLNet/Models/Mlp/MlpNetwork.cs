@@ -1,0 +1,40 @@
+using BigModel.MLNet.Engine;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Models.Mlp;
+
+/// <summary>Builds the MLP preset: [linear → (batch norm) → activation → (dropout)] per hidden layer, then a linear output.</summary>
+public static class MlpNetwork
+{
+    /// <summary>Creates the network for <paramref name="shape"/> under <paramref name="options"/>.</summary>
+    public static Sequential Create(NetworkShape shape, MlpOptions options)
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        int width = shape.InputSize;
+        for (int i = 0; i < options.HiddenLayers.Length; i++)
+        {
+            int units = options.HiddenLayers[i];
+            layers.Add(($"linear{i}", nn.Linear(width, units)));
+            if (options.UseBatchNorm)
+                layers.Add(($"norm{i}", nn.BatchNorm1d(units)));
+            layers.Add(($"activation{i}", Activation(options.Activation)));
+            if (options.DropoutRate > 0)
+                layers.Add(($"dropout{i}", nn.Dropout(options.DropoutRate)));
+            width = units;
+        }
+        layers.Add(("output", nn.Linear(width, shape.OutputSize)));
+        return nn.Sequential(layers);
+    }
+
+    private static nn.Module<Tensor, Tensor> Activation(MlpActivation activation) => activation switch
+    {
+        MlpActivation.ReLU => nn.ReLU(),
+        MlpActivation.GELU => nn.GELU(),
+        MlpActivation.SiLU => nn.SiLU(),
+        MlpActivation.Tanh => nn.Tanh(),
+        MlpActivation.LeakyReLU => nn.LeakyReLU(0.01),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation."),
+    };
+}

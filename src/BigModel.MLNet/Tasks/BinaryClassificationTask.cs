@@ -1,0 +1,61 @@
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Export;
+using BigModel.MLNet.Glue.Columns;
+using BigModel.MLNet.Persistence;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Tasks;
+
+/// <summary>
+/// Logistic loss on a <c>Boolean</c> label; outputs <c>Score</c> (the logit), <c>Probability</c> (its sigmoid) and
+/// <c>PredictedLabel</c> (<c>Score &gt; 0</c>), as ML.NET's calibrated binary trainers do.
+/// </summary>
+internal sealed class BinaryClassificationTask : PredictionTask
+{
+    public static BinaryClassificationTask For(DataViewSchema.Column label)
+    {
+        BooleanLabelReader.Check(label);
+        return new BinaryClassificationTask();
+    }
+
+    public override LossFunction Loss => static (output, target) =>
+        nn.functional.binary_cross_entropy_with_logits(output.squeeze(-1), target.to_type(ScalarType.Float32), reduction: nn.Reduction.None);
+
+    public override bool IsClassification => true;
+
+    public override long CountCorrect(Tensor output, Tensor target)
+    {
+        using var predicted = output.squeeze(-1).gt(0).to_type(ScalarType.Int64);
+        using var correct = predicted.eq(target).sum();
+        return correct.item<long>();
+    }
+
+    public override int OutputSize => 1;
+
+    public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) =>
+        new BooleanLabelReader(row, column, batchSize);
+
+    public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput)
+    {
+        string score = graph.AddNode("Reshape", [networkOutput, graph.AddInitializer("rows", [-1L], 1)]);
+        graph.AddOutput(Score, score, OnnxElementType.Float, [null]);
+        graph.AddOutput(Probability, graph.AddNode("Sigmoid", [Score]), OnnxElementType.Float, [null]);
+        graph.AddOutput(PredictedLabel, graph.AddNode("Greater", [Score, graph.AddInitializer("zero", [0f])]), OnnxElementType.Bool, [null]);
+    }
+
+    public override string[] ScorerOutputs => [Score, Probability];
+    public override string[] PersistedOutputs => [Score, Probability, PredictedLabel];
+
+    public override IEstimator<ITransformer> PersistedOutputMapping(MLContext context) =>
+        context.Transforms.CustomMapping(new BinaryScoreMapping().GetMapping(), BinaryScoreMapping.ContractName);
+
+    public override IReadOnlyList<ScoreColumn> OutputColumns { get; } =
+    [
+        new(Score, NumberDataViewType.Single, null, batch => ScalarGetter(batch, Score)),
+        new(Probability, NumberDataViewType.Single, null, batch => ScalarGetter(batch, Probability)),
+        new(PredictedLabel, BooleanDataViewType.Instance, null,
+            batch => (ValueGetter<bool>)((ref bool value) => value = batch.Current(Score)[0] > 0)),
+    ];
+}

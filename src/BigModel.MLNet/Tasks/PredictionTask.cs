@@ -1,0 +1,63 @@
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Export;
+using BigModel.MLNet.Glue.Columns;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Tasks;
+
+/// <summary>
+/// Everything that differs between regression, binary and multiclass models: the label reader, the loss,
+/// the network's output width, the ONNX head, the output columns and the steps a saved model appends.
+/// Presets and the engine stay the same for all three.
+/// </summary>
+internal abstract class PredictionTask : ITrainingTask
+{
+    /// <summary>Standard ML.NET output column names.</summary>
+    public const string Score = "Score", Probability = "Probability", PredictedLabel = "PredictedLabel";
+
+    public abstract LossFunction Loss { get; }
+    public abstract bool IsClassification { get; }
+    public virtual long CountCorrect(Tensor output, Tensor target) => 0;
+
+    /// <summary>The network's output width.</summary>
+    public abstract int OutputSize { get; }
+
+    public abstract BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize);
+
+    /// <summary>Appends the head (activation, arg-max) and declares the graph's outputs.</summary>
+    public abstract void AddOnnxOutputs(OnnxGraph graph, string networkOutput);
+
+    /// <summary>The float ONNX outputs the batch scorer fetches.</summary>
+    public abstract string[] ScorerOutputs { get; }
+
+    /// <summary>The ONNX outputs a saved model's <c>OnnxTransformer</c> produces.</summary>
+    public abstract string[] PersistedOutputs { get; }
+
+    /// <summary>The ML.NET steps after the <c>OnnxTransformer</c> that give the standard scalar/key columns.</summary>
+    public abstract IEstimator<ITransformer> PersistedOutputMapping(MLContext context);
+
+    public abstract IReadOnlyList<ScoreColumn> OutputColumns { get; }
+
+    /// <summary>The output columns as a schema (for <c>GetOutputSchema</c>).</summary>
+    public DataViewSchema OutputSchema()
+    {
+        var builder = new DataViewSchema.Builder();
+        foreach (var column in OutputColumns)
+            builder.AddColumn(column.Name, column.Type, column.Annotations);
+        return builder.ToSchema();
+    }
+
+    /// <summary>Checks the label column's type and creates the task it implies.</summary>
+    public static PredictionTask Create(PredictionKind kind, DataViewSchema.Column label) => kind switch
+    {
+        PredictionKind.Regression => RegressionTask.For(label),
+        PredictionKind.BinaryClassification => BinaryClassificationTask.For(label),
+        PredictionKind.MulticlassClassification => MulticlassClassificationTask.For(label),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown prediction kind."),
+    };
+
+    protected static ValueGetter<float> ScalarGetter(ScoredBatch batch, string output) =>
+        (ref float value) => value = batch.Current(output)[0];
+}

@@ -1,0 +1,40 @@
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Export;
+using BigModel.MLNet.Glue.Columns;
+using BigModel.MLNet.Persistence;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace BigModel.MLNet.Tasks;
+
+/// <summary>Squared-error regression on a <c>Single</c> label; outputs a scalar <c>Score</c>.</summary>
+internal sealed class RegressionTask : PredictionTask
+{
+    public static RegressionTask For(DataViewSchema.Column label)
+    {
+        SingleLabelReader.Check(label);
+        return new RegressionTask();
+    }
+
+    public override LossFunction Loss => static (output, target) => (output.squeeze(-1) - target).square();
+    public override bool IsClassification => false;
+    public override int OutputSize => 1;
+
+    public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) =>
+        new SingleLabelReader(row, column, batchSize);
+
+    public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput)
+    {
+        string flat = graph.AddNode("Reshape", [networkOutput, graph.AddInitializer("rows", [-1L], 1)]);
+        graph.AddOutput(Score, flat, OnnxElementType.Float, [null]);
+    }
+
+    public override string[] ScorerOutputs => [Score];
+    public override string[] PersistedOutputs => [Score];
+
+    public override IEstimator<ITransformer> PersistedOutputMapping(MLContext context) =>
+        context.Transforms.CustomMapping(new RegressionScoreMapping().GetMapping(), RegressionScoreMapping.ContractName);
+
+    public override IReadOnlyList<ScoreColumn> OutputColumns { get; } =
+        [new(Score, NumberDataViewType.Single, null, batch => ScalarGetter(batch, Score))];
+}
