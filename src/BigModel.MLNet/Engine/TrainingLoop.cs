@@ -51,7 +51,7 @@ public sealed class TrainingLoop
             throw new ArgumentException("The training data has no rows.", nameof(training));
 
         network.Module.to(_context.Device);
-        using var optimizer = CreateOptimizer(network.Module.parameters());
+        using var optimizer = new Optimizer(_options.Optimizer, network.Module.parameters(), _options.WeightDecay, _options.Momentum);
         using var classWeights = _options.ClassWeights is { } w ? tensor(w, device: _context.Device).DetachFromDisposeScope() : null;
         var schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, _options.WarmupFraction, training.BatchesPerEpoch * _options.Epochs);
         using var earlyStopping = _options.EarlyStoppingPatience is { } patience
@@ -80,7 +80,7 @@ public sealed class TrainingLoop
         return new TrainingHistory(epochs, earlyStopping?.BestEpoch, stoppedEarly, _context.Device.ToString());
     }
 
-    private (double Loss, long Rows) TrainEpoch(TrainableNetwork network, optim.Optimizer optimizer, IEnumerable<TensorBatch> batches,
+    private (double Loss, long Rows) TrainEpoch(TrainableNetwork network, Optimizer optimizer, IEnumerable<TensorBatch> batches,
         Tensor? classWeights, LearningRateScheduler schedule, ref long step)
     {
         network.Module.train();
@@ -97,9 +97,7 @@ public sealed class TrainingLoop
             var batch = enumerator.Current;
             if (batch.Rows < 2 && rows > 0)
                 continue; // A trailing one-row batch: batch normalisation cannot train on it, and it adds next to nothing.
-            foreach (var group in optimizer.ParamGroups)
-                group.LearningRate = schedule.RateAt(step);
-            double loss = TrainStep(network, optimizer, batch, classWeights);
+            double loss = TrainStep(network, optimizer, batch, classWeights, schedule.RateAt(step));
             if (!double.IsFinite(loss))
                 throw new InvalidOperationException(
                     $"The training loss became {loss} at step {step + 1}. Lower {nameof(TrainingOptions.LearningRate)}, " +
@@ -114,15 +112,15 @@ public sealed class TrainingLoop
     }
 
     /// <summary>One optimisation step; returns the batch's mean loss.</summary>
-    private double TrainStep(TrainableNetwork network, optim.Optimizer optimizer, TensorBatch batch, Tensor? classWeights)
+    private double TrainStep(TrainableNetwork network, Optimizer optimizer, TensorBatch batch, Tensor? classWeights, double learningRate)
     {
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         using var output = network.Forward(batch.Inputs);
         using var loss = BatchLoss(output, batch.Target, classWeights);
         loss.backward();
         if (_options.GradientClipNorm is { } norm && norm > 0)
             nn.utils.clip_grad_norm_(network.Module.parameters(), norm);
-        optimizer.step();
+        optimizer.Step(learningRate);
         return loss.item<float>();
     }
 
@@ -168,16 +166,10 @@ public sealed class TrainingLoop
         if (classWeights is null)
             return perRow.mean();
         using var weights = classWeights.index_select(0, target.to_type(ScalarType.Int64).flatten());
-        return (perRow * weights).sum() / weights.sum().clamp_min(1e-12);
+        using var weightedSum = (perRow * weights).sum();
+        using var totalWeight = weights.sum();
+        return weightedSum / totalWeight;
     }
-
-    private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> parameters) => _options.Optimizer switch
-    {
-        OptimizerKind.Adam => optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay),
-        OptimizerKind.AdamW => optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay),
-        OptimizerKind.Sgd => optim.SGD(parameters, _options.LearningRate, momentum: _options.Momentum, weight_decay: _options.WeightDecay),
-        _ => throw new ArgumentOutOfRangeException(nameof(TrainingOptions.Optimizer), _options.Optimizer, "Unknown optimizer."),
-    };
 
     private static string Describe(EpochMetrics m)
     {

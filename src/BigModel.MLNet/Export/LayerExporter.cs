@@ -46,8 +46,8 @@ public static class LayerExporter
     /// <summary>Copies a parameter or buffer to a float array (on the CPU).</summary>
     public static float[] ToArray(Tensor tensor)
     {
-        using var cpu = tensor.detach().cpu().contiguous().to_type(ScalarType.Float32);
-        return cpu.data<float>().ToArray();
+        using var scope = NewDisposeScope(); // keeps the temporaries alive until the copy is done
+        return tensor.detach().cpu().contiguous().to_type(ScalarType.Float32).data<float>().ToArray();
     }
 
     private static string ExportLinear(OnnxGraph graph, Linear linear, string input)

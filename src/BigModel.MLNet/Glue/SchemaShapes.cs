@@ -24,19 +24,20 @@ internal static class SchemaShapes
     }
 
     /// <summary>
-    /// A schema with the shape's columns, for running the same column checks on a shape as on real data. Vector
-    /// columns of unknown size get size 1 (the shape does not record sizes); key values become placeholders.
+    /// A schema with the shape's columns, for running the same column checks on a shape as on real data.
     /// </summary>
     public static DataViewSchema ToSchema(SchemaShape shape)
     {
         var builder = new DataViewSchema.Builder();
         foreach (var column in shape)
         {
+            // Shapes record neither key counts nor vector sizes: two keys and one slot stand in for them.
+            var item = column.IsKey ? new KeyDataViewType(column.ItemType.RawType, 2) : (PrimitiveDataViewType)column.ItemType;
             DataViewType type = column.Kind switch
             {
-                SchemaShape.Column.VectorKind.Scalar => column.ItemType,
-                SchemaShape.Column.VectorKind.Vector => new VectorDataViewType((PrimitiveDataViewType)column.ItemType, 1),
-                _ => new VectorDataViewType((PrimitiveDataViewType)column.ItemType),
+                SchemaShape.Column.VectorKind.Scalar => item,
+                SchemaShape.Column.VectorKind.Vector => new VectorDataViewType(item, 1),
+                _ => new VectorDataViewType(item),
             };
             builder.AddColumn(column.Name, type);
         }

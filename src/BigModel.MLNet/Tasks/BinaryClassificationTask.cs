@@ -4,6 +4,7 @@ using BigModel.MLNet.Glue.Columns;
 using BigModel.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BigModel.MLNet.Tasks;
@@ -27,7 +28,8 @@ internal sealed class BinaryClassificationTask : PredictionTask
 
     public override long CountCorrect(Tensor output, Tensor target)
     {
-        using var predicted = output.squeeze(-1).gt(0).to_type(ScalarType.Int64);
+        using var zero = 0f.ToScalar(); // kept alive across the native call (see Engine/Optimizer.cs)
+        using var predicted = output.squeeze(-1).gt(zero).to_type(ScalarType.Int64);
         using var correct = predicted.eq(target).sum();
         return correct.item<long>();
     }

@@ -12,11 +12,19 @@ public class TrainingLoopTests
     {
         public Problem(int rows, int seed)
         {
-            var generator = new Generator((ulong)seed);
-            using var scope = NewDisposeScope();
-            var x = rand(new long[] { rows, 2 }, generator: generator) * 2 - 1;
-            var y = sin(x[.., 0] * 3) + x[.., 1].pow(2);
-            Source = new InMemoryBatchSource(x, y, 32);
+            // Generated in C#: TorchSharp arithmetic with C# numbers makes temporary scalars (see Engine/Scalars.cs).
+            var random = new Random(seed);
+            var x = new float[rows * 2];
+            var y = new float[rows];
+            for (int i = 0; i < rows; i++)
+            {
+                x[2 * i] = (float)(random.NextDouble() * 2 - 1);
+                x[2 * i + 1] = (float)(random.NextDouble() * 2 - 1);
+                y[i] = MathF.Sin(3 * x[2 * i]) + x[2 * i + 1] * x[2 * i + 1];
+            }
+            using var inputs = tensor(x, [rows, 2]);
+            using var targets = tensor(y, [rows]);
+            Source = new InMemoryBatchSource(inputs, targets, 32);
         }
         public InMemoryBatchSource Source { get; }
         public void Dispose() => Source.Dispose();

@@ -19,7 +19,7 @@ public class LayerExporterTests
             nn.Linear(8, 3), nn.Sigmoid());
         // Give batch norm non-trivial running statistics, then switch to inference.
         network.train();
-        using (var warm = torch.randn(64, 6) * 3 + 1) network.call(warm).Dispose();
+        using (var warm = torch.normal(1.0, 3.0, [64, 6])) network.call(warm).Dispose();
         network.eval();
 
         using var input = torch.randn(5, 6);

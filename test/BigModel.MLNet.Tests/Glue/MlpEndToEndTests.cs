@@ -1,0 +1,136 @@
+using BigModel.MLNet.Models.Mlp;
+using BigModel.MLNet.Tests.Fixtures;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace BigModel.MLNet.Tests.Glue;
+
+/// <summary>The MLP presets learn what linear models cannot, and survive Save/Load and PredictionEngine.</summary>
+[TestClass]
+public class MlpEndToEndTests
+{
+    private static MlpOptions Options() => new() { Epochs = 30, LearningRate = 3e-3, BatchSize = 64 };
+
+    [TestMethod]
+    public void RegressionBeatsLinearSdcaByAtLeastThirtyPercent()
+    {
+        var ml = new MLContext(1);
+        var train = SyntheticData.Regression(ml, 2000, 1);
+        var test = SyntheticData.Regression(ml, 500, 2);
+        var estimator = ml.Deep().Regression.Mlp(Options());
+        var model = estimator.Fit(train);
+
+        double mlp = ml.Regression.Evaluate(model.Transform(test)).RootMeanSquaredError;
+        double sdca = ml.Regression.Evaluate(ml.Regression.Trainers.Sdca().Fit(train).Transform(test)).RootMeanSquaredError;
+        Assert.IsLessThan(0.7 * sdca, mlp, $"MLP RMSE {mlp:F4} vs SDCA {sdca:F4}");
+
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score");
+    }
+
+    [TestMethod]
+    public void BinaryClassifierBeatsLinearLogisticRegression()
+    {
+        var ml = new MLContext(1);
+        var train = SyntheticData.Binary(ml, 2000, 1);
+        var test = SyntheticData.Binary(ml, 500, 2);
+        var estimator = ml.Deep().BinaryClassification.Mlp(Options());
+        var model = estimator.Fit(train);
+
+        var mlp = ml.BinaryClassification.Evaluate(model.Transform(test));
+        var linear = ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.SdcaLogisticRegression().Fit(train).Transform(test));
+        Assert.IsGreaterThan(0.93, mlp.Accuracy, $"MLP accuracy {mlp.Accuracy:F3}");
+        Assert.IsGreaterThan(linear.Accuracy + 0.15, mlp.Accuracy, $"MLP {mlp.Accuracy:F3} vs linear {linear.Accuracy:F3}");
+
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score", "Probability", "PredictedLabel");
+    }
+
+    [TestMethod]
+    public void MulticlassClassifierBeatsLinearAndKeepsTheLabelValues()
+    {
+        var ml = new MLContext(1);
+        var toKey = ml.Transforms.Conversion.MapValueToKey("Label");
+        var train = SyntheticData.Multiclass(ml, 2000, 1);
+        var test = SyntheticData.Multiclass(ml, 500, 2);
+        var estimator = toKey.Append(ml.Deep().MulticlassClassification.Mlp(Options()));
+        var model = estimator.Fit(train);
+
+        var scored = model.Transform(test);
+        var mlp = ml.MulticlassClassification.Evaluate(scored);
+        var linear = ml.MulticlassClassification.Evaluate(
+            toKey.Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()).Fit(train).Transform(test));
+        Assert.IsGreaterThan(0.9, mlp.MacroAccuracy, $"MLP macro accuracy {mlp.MacroAccuracy:F3}");
+        Assert.IsGreaterThan(linear.MacroAccuracy + 0.2, mlp.MacroAccuracy, $"MLP {mlp.MacroAccuracy:F3} vs linear {linear.MacroAccuracy:F3}");
+
+        // PredictedLabel is a key over the label's own values, so it maps back to the label text.
+        var labelled = ml.Transforms.Conversion.MapKeyToValue("PredictedText", "PredictedLabel").Fit(scored).Transform(scored);
+        var predicted = labelled.GetColumn<string>("PredictedText").ToList();
+        CollectionAssert.IsSubsetOf(predicted.Distinct().ToList(), new[] { "inner", "middle", "outer" });
+        var truth = test.GetColumn<string>("Label").ToList();
+        Assert.IsGreaterThan(0.9, predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Count);
+
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score", "PredictedLabel");
+    }
+
+    [TestMethod]
+    public void PredictionEngineAgreesWithTransform()
+    {
+        var ml = new MLContext(3);
+        var train = SyntheticData.Binary(ml, 600, 1);
+        var test = SyntheticData.Binary(ml, 50, 2);
+        var model = ml.Deep().BinaryClassification.Mlp(new MlpOptions { Epochs = 3 }).Fit(train);
+        var batch = ColumnValues.Read(model.Transform(test), "Probability");
+
+        using var engine = ml.Model.CreatePredictionEngine<SyntheticData.BinaryRow, BinaryPrediction>(model);
+        var single = ml.Data.CreateEnumerable<SyntheticData.BinaryRow>(test, reuseRowObject: false)
+            .Select(row => engine.Predict(row).Probability).ToArray();
+        CollectionAssert.That.AreClose(batch, single, 1e-5f);
+    }
+
+    [TestMethod]
+    public void ExportedOnnxScoresLikeTransform()
+    {
+        var ml = new MLContext(4);
+        var train = SyntheticData.Regression(ml, 300, 1);
+        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 2, UseBatchNorm = true, DropoutRate = 0.2, Activation = MlpActivation.GELU }).Fit(train);
+        using var stream = new MemoryStream();
+        model.ExportToOnnx(stream);
+
+        var viaOnnxRuntime = ml.Transforms.ApplyOnnxModel("Score", "Features", new MemoryStream(stream.ToArray())).Fit(train).Transform(train);
+        CollectionAssert.That.AreClose(ColumnValues.Read(model.Transform(train), "Score"), ColumnValues.Read(viaOnnxRuntime, "Score"), 1e-6f);
+    }
+
+    [TestMethod]
+    public void SameContextSeedGivesTheSameModel()
+    {
+        float[] Scores(int seed)
+        {
+            var ml = new MLContext(seed);
+            var data = SyntheticData.Regression(ml, 300, 1);
+            var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 3, DropoutRate = 0.1 }).Fit(data);
+            return ColumnValues.Read(model.Transform(data), "Score");
+        }
+        CollectionAssert.AreEqual(Scores(7), Scores(7));
+        CollectionAssert.AreNotEqual(Scores(7), Scores(8));
+    }
+
+    [TestMethod]
+    public void ScoringBatchSizeDoesNotChangeScores()
+    {
+        var ml = new MLContext(5);
+        var data = SyntheticData.Multiclass(ml, 333, 1);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
+        var keyed = pipeline.Transform(data);
+        var model = ml.Deep().MulticlassClassification.Mlp(new MlpOptions { Epochs = 2 }).Fit(keyed);
+        var big = ColumnValues.Read(model.Transform(keyed), "Score");
+        model.ScoringBatchSize = 7;
+        var small = ColumnValues.Read(model.Transform(keyed), "Score");
+        CollectionAssert.AreEqual(big, small);
+        Assert.HasCount(333 * 3, small);
+    }
+
+    public sealed class BinaryPrediction
+    {
+        public float Probability { get; set; }
+        public bool PredictedLabel { get; set; }
+    }
+}
