@@ -17,7 +17,7 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     private ScoringPlan _plan;
     private readonly ITransformer _persisted;
 
-    internal DeepPredictionTransformer(MLContext context, PredictionTask task, string featureColumn, int width, byte[] onnx,
+    internal DeepPredictionTransformer(PredictionTask task, string featureColumn, int width, byte[] onnx,
         TrainingHistory history, DataViewSchema trainingSchema)
     {
         _onnx = onnx;
@@ -25,7 +25,7 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         Kind = task switch { RegressionTask => PredictionKind.Regression, BinaryClassificationTask => PredictionKind.BinaryClassification, _ => PredictionKind.MulticlassClassification };
         FeatureColumnName = featureColumn;
         _plan = new ScoringPlan(task, featureColumn, width, new OnnxBatchScorer(onnx, featureColumn, width, task.ScorerOutputs), DefaultScoringBatchSize);
-        _persisted = PersistedPipeline(context, task, featureColumn, onnx, trainingSchema);
+        _persisted = PersistedPipeline(task, featureColumn, onnx, trainingSchema);
     }
 
     private const int DefaultScoringBatchSize = 256;
@@ -81,8 +81,14 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         (_persisted as IDisposable)?.Dispose();
     }
 
-    private static ITransformer PersistedPipeline(MLContext context, PredictionTask task, string featureColumn, byte[] onnx, DataViewSchema schema)
+    /// <remarks>
+    /// Built in a context of its own: ML.NET's <c>ApplyOnnxModel</c> would otherwise take the training context's
+    /// <c>GpuDeviceId</c> and ask ONNX Runtime for CUDA even where only its CPU build is installed. A model loaded later
+    /// scores on whatever device the loading context asks for.
+    /// </remarks>
+    private static ITransformer PersistedPipeline(PredictionTask task, string featureColumn, byte[] onnx, DataViewSchema schema)
     {
+        var context = new MLContext();
         var pipeline = context.Transforms.ApplyOnnxModel(task.PersistedOutputs, [featureColumn], new MemoryStream(onnx))
             .Append(task.PersistedOutputMapping(context));
         return pipeline.Fit(new EmptyDataView(schema));

@@ -88,7 +88,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
 
         module.to(CPU);
         byte[] onnx = NetworkExport.ToOnnx(module, _columns.Features, width, task);
-        return new DeepPredictionTransformer(_context, task, _columns.Features, width, onnx, history, trainData.Schema);
+        return new DeepPredictionTransformer(task, _columns.Features, width, onnx, history, trainData.Schema);
     }
 
     /// <summary>The input schema plus <c>Score</c> (and <c>Probability</c>/<c>PredictedLabel</c> for classifiers).</summary>

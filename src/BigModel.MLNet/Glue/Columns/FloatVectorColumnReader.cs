@@ -40,7 +40,7 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader
         foreach (float x in target)
         {
             if (!float.IsFinite(x))
-                throw BadValue($"holds {x}", "Replace missing values (mlContext.Transforms.ReplaceMissingValues) or filter the row out.");
+                throw BadValue($"holds {x.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "Replace missing values (mlContext.Transforms.ReplaceMissingValues) or filter the row out.");
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column c
         float value = 0;
         _getter(ref value);
         if (!float.IsFinite(value))
-            throw BadValue($"holds the label {value}", "Filter rows with missing labels out (mlContext.Data.FilterRowsByMissingValues).");
+            throw BadValue($"holds the label {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "Filter rows with missing labels out (mlContext.Data.FilterRowsByMissingValues).");
         _buffer[slot] = value;
     }
 
