@@ -8,10 +8,11 @@ namespace BigModel.MLNet.Glue;
 /// What a trainer takes from its <see cref="MLContext"/>: a seed drawn from the context's random stream,
 /// a log channel that feeds <see cref="MLContext.Log"/>, the cancellation flag, and the GPU settings.
 /// </summary>
-internal sealed class ContextServices
+internal sealed class ContextServices : IDisposable
 {
     private readonly IHost _host;
     private readonly Func<bool> _isCanceled;
+    private IChannel? _channel;
 
     public ContextServices(MLContext context, string name)
     {
@@ -33,11 +34,10 @@ internal sealed class ContextServices
     public bool FallbackToCpu => Context.FallbackToCpu;
 
     /// <summary>Writes an informational line to <see cref="MLContext.Log"/>.</summary>
-    public void Info(string message)
-    {
-        using var channel = _host.Start("Training");
-        channel.Info(MessageSensitivity.None, message);
-    }
+    public void Info(string message) => (_channel ??= _host.Start("Training")).Info(MessageSensitivity.None, message);
+
+    /// <summary>Closes the log channel.</summary>
+    public void Dispose() => _channel?.Dispose();
 
     /// <summary>
     /// Requests cancellation of everything running under <paramref name="context"/>, as ML.NET's own

@@ -64,7 +64,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
     {
         ArgumentNullException.ThrowIfNull(trainData);
         TorchRuntime.EnsureLoaded();
-        var services = new ContextServices(_context, _name);
+        using var services = new ContextServices(_context, _name);
         var task = PredictionTask.Create(_kind, RequireColumn(trainData.Schema, _columns.Label, "label"));
         int width = FloatVectorColumnReader.WidthOf(RequireColumn(trainData.Schema, _columns.Features, "feature"));
         int seed = services.NextSeed();
