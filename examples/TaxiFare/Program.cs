@@ -11,7 +11,8 @@ using BigModel.MLNet.Models.Mlp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-var arguments = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+// Positional arguments are the data files; "--name value" pairs are options.
+var arguments = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
 string root = FindRepositoryRoot();
 string trainPath = arguments.ElementAtOrDefault(0) ?? Path.Combine(root, "examples/data/taxi-fare/taxi-fare-train.csv");
 string testPath = arguments.ElementAtOrDefault(1) ?? Path.Combine(root, "examples/data/taxi-fare/taxi-fare-test.csv");
