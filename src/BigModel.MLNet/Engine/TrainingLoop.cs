@@ -59,12 +59,13 @@ public sealed class TrainingLoop
             : null;
 
         var epochs = new List<EpochMetrics>();
+        var epochSeeds = new Random(_context.Seed); // not HashCode.Combine: that is salted per process
         long step = 0;
         bool stoppedEarly = false;
         for (int epoch = 1; epoch <= _options.Epochs && !stoppedEarly; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var shuffle = _options.ShuffleBufferSize > 0 ? new Random(HashCode.Combine(_context.Seed, epoch)) : null;
+            var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
             var (loss, rows) = TrainEpoch(network, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, ref step);
             var (validationLoss, validationAccuracy) = validation is null ? (null, null) : Evaluate(network, validation, classWeights);
             var metrics = new EpochMetrics(epoch, loss, validationLoss, validationAccuracy, schedule.RateAt(Math.Max(0, step - 1)), clock.Elapsed, rows);

@@ -7,21 +7,25 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Glue;
 
 /// <summary>
-/// Streams mini-batches from an <see cref="IDataView"/> cursor: only the feature and label columns are read,
-/// rows pass through a bounded shuffle pool (a new order every epoch), and each batch becomes one tensor per
-/// column. The data is never materialised as a whole.
+/// Streams mini-batches from an <see cref="IDataView"/> cursor: only the feature and label columns are read, rows
+/// pass through a bounded shuffle pool (a new order every epoch), and each batch becomes one tensor per column. The
+/// data is never materialised as a whole.
 /// </summary>
+/// <remarks>
+/// The pool is this class's own rather than ML.NET's <c>ShuffleRows</c>, whose background producer makes the order
+/// depend on thread timing: here the order depends on the epoch's random generator alone, so a seed reproduces a run.
+/// </remarks>
 internal sealed class DataViewBatchSource : IBatchSource
 {
     private readonly IDataView _data;
-    private readonly IDataView? _shuffled;
     private readonly string _featureColumn;
     private readonly string _labelColumn;
     private readonly PredictionTask _task;
     private readonly int _batchSize;
+    private readonly int _poolSize;
 
-    public DataViewBatchSource(MLContext context, IDataView data, string featureColumn, string labelColumn,
-        PredictionTask task, int batchSize, int shuffleBufferSize, string role)
+    public DataViewBatchSource(IDataView data, string featureColumn, string labelColumn, PredictionTask task,
+        int batchSize, int shuffleBufferSize, string role)
     {
         _data = data;
         _featureColumn = featureColumn;
@@ -31,40 +35,73 @@ internal sealed class DataViewBatchSource : IBatchSource
         Rows = data.GetRowCount() ?? CountRows(data);
         if (Rows == 0)
             throw new ArgumentException($"The {role} data has no rows.", nameof(data));
-        if (shuffleBufferSize > 0)
-            _shuffled = context.Data.ShuffleRows(data, shufflePoolSize: shuffleBufferSize, shuffleSource: data.CanShuffle);
+        _poolSize = (int)Math.Max(batchSize, Math.Min(shuffleBufferSize, Rows));
     }
 
     public long Rows { get; }
 
     public long BatchesPerEpoch => (Rows + _batchSize - 1) / _batchSize;
 
+    /// <summary>
+    /// Fills the pool from the cursor, then repeatedly draws a batch of random rows from it (or, unshuffled, the
+    /// oldest rows) and refills the freed slots, until cursor and pool are empty.
+    /// </summary>
     public IEnumerable<TensorBatch> ReadEpoch(Device device, Random? shuffle)
     {
-        var view = shuffle is not null && _shuffled is not null ? _shuffled : _data;
-        var features = view.Schema[_featureColumn];
-        var label = view.Schema[_labelColumn];
-        using var cursor = view.GetRowCursor([features, label], shuffle);
-        var featureReader = new FloatVectorColumnReader(cursor, features, _batchSize);
-        var labelReader = _task.CreateLabelReader(cursor, label, _batchSize);
-        int rows = 0;
+        int capacity = shuffle is null ? _batchSize : _poolSize;
+        var features = _data.Schema[_featureColumn];
+        var label = _data.Schema[_labelColumn];
+        using var cursor = _data.GetRowCursor([features, label]);
+        var featureReader = new FloatVectorColumnReader(cursor, features, capacity);
+        var labelReader = _task.CreateLabelReader(cursor, label, capacity);
+
+        var free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
+        var pool = new int[capacity]; // occupied slots, oldest first
+        int count = 0;
+        bool exhausted = false;
         while (true)
         {
-            bool more = cursor.MoveNext();
-            if (more)
+            while (count < capacity && !exhausted)
             {
-                featureReader.Read(rows);
-                labelReader.Read(rows);
-                rows++;
+                if (!cursor.MoveNext())
+                {
+                    exhausted = true;
+                    break;
+                }
+                int slot = free.Pop();
+                featureReader.Read(slot);
+                labelReader.Read(slot);
+                pool[count++] = slot;
             }
-            if (rows == _batchSize || (!more && rows > 0))
-            {
-                yield return new TensorBatch([featureReader.ToTensor(rows, device)], labelReader.ToTensor(rows, device));
-                rows = 0;
-            }
-            if (!more)
+            if (count == 0)
                 yield break;
+
+            int take = Math.Min(_batchSize, count);
+            var batch = shuffle is null ? TakeOldest(pool, ref count, take) : TakeRandom(pool, ref count, take, shuffle);
+            yield return new TensorBatch([featureReader.ToTensor(batch, device)], labelReader.ToTensor(batch, device));
+            foreach (int slot in batch)
+                free.Push(slot);
         }
+    }
+
+    private static int[] TakeOldest(int[] pool, ref int count, int take)
+    {
+        var batch = pool[..take];
+        Array.Copy(pool, take, pool, 0, count - take);
+        count -= take;
+        return batch;
+    }
+
+    /// <summary>A partial Fisher–Yates shuffle: moves <paramref name="take"/> random slots to the pool's end and takes them.</summary>
+    private static int[] TakeRandom(int[] pool, ref int count, int take, Random random)
+    {
+        for (int k = 0; k < take; k++)
+        {
+            int pick = random.Next(count - k);
+            (pool[pick], pool[count - 1 - k]) = (pool[count - 1 - k], pool[pick]);
+        }
+        count -= take;
+        return pool[count..(count + take)];
     }
 
     private static long CountRows(IDataView data)

@@ -102,7 +102,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
     }
 
     private DataViewBatchSource Source(IDataView data, PredictionTask task, string role) =>
-        new(_context, data, _columns.Features, _columns.Label, task, _options.BatchSize, _options.ShuffleBufferSize, role);
+        new(data, _columns.Features, _columns.Label, task, _options.BatchSize, _options.ShuffleBufferSize, role);
 
     private static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(name,

@@ -22,15 +22,18 @@ internal abstract class BatchColumnReader
     /// <summary>Reads the cursor's current row into slot <paramref name="slot"/> of the batch.</summary>
     public abstract void Read(int slot);
 
-    /// <summary>The first <paramref name="rows"/> slots as a tensor on <paramref name="device"/>.</summary>
-    public abstract Tensor ToTensor(int rows, Device device);
+    /// <summary>The values in <paramref name="slots"/>, in that order, as one tensor on <paramref name="device"/>.</summary>
+    public abstract Tensor ToTensor(ReadOnlySpan<int> slots, Device device);
 
     protected InvalidDataException BadValue(string problem, string remedy) =>
         new($"Column '{Column.Name}' {problem} at row {Row.Position}. {remedy}");
 
-    protected static Tensor Upload(float[] buffer, int count, long[] shape, Device device) =>
-        tensor(count == buffer.Length ? buffer : buffer[..count], shape, device: device);
-
-    protected static Tensor Upload(long[] buffer, int count, long[] shape, Device device) =>
-        tensor(count == buffer.Length ? buffer : buffer[..count], shape, device: device);
+    /// <summary>Copies the rows in <paramref name="slots"/> (each <paramref name="width"/> values) into a new array.</summary>
+    protected static T[] Gather<T>(T[] buffer, int width, ReadOnlySpan<int> slots)
+    {
+        var rows = new T[slots.Length * width];
+        for (int i = 0; i < slots.Length; i++)
+            Array.Copy(buffer, slots[i] * width, rows, i * width, width);
+        return rows;
+    }
 }

@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Glue.Columns;
 
 /// <summary>Reads a <c>Boolean</c> binary-classification label as a 0/1 float target.</summary>
-internal sealed class BooleanLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) : BatchColumnReader(row, column)
+internal sealed class BooleanLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) : BatchColumnReader(row, column)
 {
     private readonly ValueGetter<bool> _getter = row.GetGetter<bool>(column);
-    private readonly long[] _buffer = new long[batchSize];
+    private readonly long[] _buffer = new long[capacity];
 
     public static void Check(DataViewSchema.Column column)
     {
@@ -25,5 +25,5 @@ internal sealed class BooleanLabelReader(DataViewRow row, DataViewSchema.Column 
     }
 
     /// <summary>Class indices (0 = false, 1 = true), so class weights apply as for multiclass.</summary>
-    public override Tensor ToTensor(int rows, Device device) => Upload(_buffer, rows, [rows], device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => tensor(Gather(_buffer, 1, slots), [slots.Length], device: device);
 }

@@ -10,16 +10,16 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader
     private readonly ValueGetter<VBuffer<float>> _getter;
     private VBuffer<float> _value;
 
-    public FloatVectorColumnReader(DataViewRow row, DataViewSchema.Column column, int batchSize) : base(row, column)
+    public FloatVectorColumnReader(DataViewRow row, DataViewSchema.Column column, int capacity) : base(row, column)
     {
         Width = WidthOf(column);
-        Buffer = new float[batchSize * Width];
+        Buffer = new float[capacity * Width];
         _getter = row.GetGetter<VBuffer<float>>(column);
     }
 
     public int Width { get; }
 
-    /// <summary>The batch buffer, row-major; read by the ONNX scorer without an extra copy.</summary>
+    /// <summary>The row buffer, row-major; read by the ONNX scorer without an extra copy.</summary>
     public float[] Buffer { get; }
 
     /// <summary>The vector width of a feature column, or a clear error when the column cannot be one.</summary>
@@ -44,5 +44,6 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader
         }
     }
 
-    public override Tensor ToTensor(int rows, Device device) => Upload(Buffer, rows * Width, [rows, Width], device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) =>
+        tensor(Gather(Buffer, Width, slots), [slots.Length, Width], device: device);
 }

@@ -11,11 +11,11 @@ internal sealed class KeyLabelReader : BatchColumnReader
     private readonly long[] _buffer;
     private readonly int _classes;
 
-    public KeyLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) : base(row, column)
+    public KeyLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) : base(row, column)
     {
         _classes = ClassCount(column);
         _getter = row.GetGetter<uint>(column);
-        _buffer = new long[batchSize];
+        _buffer = new long[capacity];
     }
 
     /// <summary>The number of classes a key label column declares, or a clear error when it is no key column.</summary>
@@ -38,5 +38,5 @@ internal sealed class KeyLabelReader : BatchColumnReader
         _buffer[slot] = key - 1;
     }
 
-    public override Tensor ToTensor(int rows, Device device) => Upload(_buffer, rows, [rows], device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => tensor(Gather(_buffer, 1, slots), [slots.Length], device: device);
 }

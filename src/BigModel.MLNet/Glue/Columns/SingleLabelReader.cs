@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Glue.Columns;
 
 /// <summary>Reads a <c>Single</c> regression label; NaN and infinities are rejected.</summary>
-internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) : BatchColumnReader(row, column)
+internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) : BatchColumnReader(row, column)
 {
     private readonly ValueGetter<float> _getter = row.GetGetter<float>(column);
-    private readonly float[] _buffer = new float[batchSize];
+    private readonly float[] _buffer = new float[capacity];
 
     public static void Check(DataViewSchema.Column column)
     {
@@ -26,5 +26,5 @@ internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column c
         _buffer[slot] = value;
     }
 
-    public override Tensor ToTensor(int rows, Device device) => Upload(_buffer, rows, [rows], device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => tensor(Gather(_buffer, 1, slots), [slots.Length], device: device);
 }
