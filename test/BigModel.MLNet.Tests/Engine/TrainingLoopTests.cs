@@ -150,6 +150,44 @@ public class TrainingLoopTests
         }
     }
 
+    [TestMethod]
+    public void ClassWeightsShiftPredictionsTowardTheHeavierClass()
+    {
+        // Two overlapping classes: weighting class 1 ten times must make the model predict it more often.
+        long Predicted1(float[]? weights)
+        {
+            var random = new Random(4);
+            int rows = 400;
+            var x = new float[rows];
+            var y = new long[rows];
+            for (int i = 0; i < rows; i++)
+            {
+                y[i] = i % 2;
+                x[i] = (float)(random.NextDouble() + (y[i] == 1 ? 0.4 : 0));
+            }
+            using var inputs = tensor(x, [rows, 1]);
+            using var targets = tensor(y, [rows]);
+            using var source = new InMemoryBatchSource(inputs, targets, 50);
+            manual_seed(1);
+            var network = TrainableNetwork.From(nn.Sequential(nn.Linear(1, 2)));
+            new TrainingLoop(new TrainingOptions { Epochs = 40, LearningRate = 0.05, ClassWeights = weights }, new TwoClasses(), TrainingContext.Cpu(1))
+                .Run(network, source, null);
+            using var _ = no_grad();
+            using var output = network.Forward([inputs]);
+            using var predicted = output.argmax(-1).sum();
+            return predicted.item<long>();
+        }
+        long plain = Predicted1(null), weighted = Predicted1([1f, 10f]);
+        Assert.IsGreaterThan(plain + 50, weighted, $"class-1 predictions: {plain} unweighted, {weighted} weighted");
+    }
+
+    private sealed class TwoClasses : ITrainingTask
+    {
+        public LossFunction Loss => (output, target) => nn.functional.cross_entropy(output, target, reduction: nn.Reduction.None);
+        public bool IsClassification => true;
+        public long CountCorrect(Tensor output, Tensor target) => 0;
+    }
+
     private static double ValidationLoss(TrainableNetwork network, IBatchSource source)
     {
         using var _ = no_grad();
