@@ -10,18 +10,19 @@ namespace BigModel.MLNet.Glue;
 /// </summary>
 internal sealed class ContextServices : IDisposable
 {
+    private readonly MLContext _context;
     private readonly IHost _host;
     private readonly Func<bool> _isCanceled;
     private IChannel? _channel;
 
     public ContextServices(MLContext context, string name)
     {
-        Context = context ?? throw new ArgumentNullException(nameof(context));
+        ArgumentNullException.ThrowIfNull(context);
+        _context = context;
         _host = ((IHostEnvironment)context).Register(name);
         _isCanceled = CancellationProbe(_host);
     }
 
-    public MLContext Context { get; }
 
     /// <summary>A fresh seed from the context's random stream: fixed when the MLContext has a seed.</summary>
     public int NextSeed() => _host.Rand.Next();
@@ -29,9 +30,9 @@ internal sealed class ContextServices : IDisposable
     /// <summary>Whether cancellation of the context was requested (see <see cref="DeepCatalog.CancelExecution"/>).</summary>
     public bool IsCanceled => _isCanceled();
 
-    public int? GpuDeviceId => Context.GpuDeviceId;
+    public int? GpuDeviceId => _context.GpuDeviceId;
 
-    public bool FallbackToCpu => Context.FallbackToCpu;
+    public bool FallbackToCpu => _context.FallbackToCpu;
 
     /// <summary>Writes an informational line to <see cref="MLContext.Log"/>.</summary>
     public void Info(string message) => (_channel ??= _host.Start("Training")).Info(MessageSensitivity.None, message);

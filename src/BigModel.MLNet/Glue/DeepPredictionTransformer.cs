@@ -22,7 +22,7 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     {
         _onnx = onnx;
         History = history;
-        Kind = task switch { RegressionTask => PredictionKind.Regression, BinaryClassificationTask => PredictionKind.BinaryClassification, _ => PredictionKind.MulticlassClassification };
+        Kind = task.Kind;
         FeatureColumnName = featureColumn;
         _plan = new ScoringPlan(task, featureColumn, width, new OnnxBatchScorer(onnx, featureColumn, width, task.ScorerOutputs), DefaultScoringBatchSize);
         _persisted = PersistedPipeline(task, featureColumn, onnx, trainingSchema);

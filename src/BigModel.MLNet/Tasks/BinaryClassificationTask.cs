@@ -21,6 +21,8 @@ internal sealed class BinaryClassificationTask : PredictionTask
         return new BinaryClassificationTask();
     }
 
+    public override PredictionKind Kind => PredictionKind.BinaryClassification;
+
     public override LossFunction Loss => static (output, target) =>
         nn.functional.binary_cross_entropy_with_logits(output.squeeze(-1), target.to_type(ScalarType.Float32), reduction: nn.Reduction.None);
 
@@ -36,15 +38,14 @@ internal sealed class BinaryClassificationTask : PredictionTask
 
     public override int OutputSize => 1;
 
-    public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) =>
-        new BooleanLabelReader(row, column, batchSize);
+    public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
+        new BooleanLabelReader(row, column, capacity);
 
     public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput)
     {
-        string score = graph.AddNode("Reshape", [networkOutput, graph.AddInitializer("rows", [-1L], 1)]);
-        graph.AddOutput(Score, score, OnnxElementType.Float, [null]);
-        graph.AddOutput(Probability, graph.AddNode("Sigmoid", [Score]), OnnxElementType.Float, [null]);
-        graph.AddOutput(PredictedLabel, graph.AddNode("Greater", [Score, graph.AddInitializer("zero", [0f])]), OnnxElementType.Bool, [null]);
+        string score = AddScalarScore(graph, networkOutput);
+        graph.AddOutput(Probability, graph.AddNode("Sigmoid", [score]), OnnxElementType.Float, [null]);
+        graph.AddOutput(PredictedLabel, graph.AddNode("Greater", [score, graph.AddInitializer("zero", [0f])]), OnnxElementType.Bool, [null]);
     }
 
     public override string[] ScorerOutputs => [Score, Probability];

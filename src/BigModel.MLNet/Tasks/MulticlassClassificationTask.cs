@@ -43,6 +43,8 @@ internal sealed class MulticlassClassificationTask : PredictionTask
     public static MulticlassClassificationTask For(DataViewSchema.Column label) =>
         new(KeyValueNames.Of(label, KeyLabelReader.ClassCount(label)));
 
+    public override PredictionKind Kind => PredictionKind.MulticlassClassification;
+
     public override LossFunction Loss => static (output, target) =>
         nn.functional.cross_entropy(output, target, reduction: nn.Reduction.None);
 
@@ -57,8 +59,8 @@ internal sealed class MulticlassClassificationTask : PredictionTask
 
     public override int OutputSize => _classNames.Length;
 
-    public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) =>
-        new KeyLabelReader(row, column, batchSize);
+    public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
+        new KeyLabelReader(row, column, capacity);
 
     public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput)
     {

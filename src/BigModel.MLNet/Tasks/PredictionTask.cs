@@ -17,6 +17,9 @@ internal abstract class PredictionTask : ITrainingTask
     /// <summary>Standard ML.NET output column names.</summary>
     public const string Score = "Score", Probability = "Probability", PredictedLabel = "PredictedLabel";
 
+    /// <summary>Which of the three problems this is.</summary>
+    public abstract PredictionKind Kind { get; }
+
     public abstract LossFunction Loss { get; }
     public abstract bool IsClassification { get; }
     public virtual long CountCorrect(Tensor output, Tensor target) => 0;
@@ -24,7 +27,8 @@ internal abstract class PredictionTask : ITrainingTask
     /// <summary>The network's output width.</summary>
     public abstract int OutputSize { get; }
 
-    public abstract BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize);
+    /// <summary>A reader of the label column holding up to <paramref name="capacity"/> rows.</summary>
+    public abstract BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity);
 
     /// <summary>Appends the head (activation, arg-max) and declares the graph's outputs.</summary>
     public abstract void AddOnnxOutputs(OnnxGraph graph, string networkOutput);
@@ -57,6 +61,14 @@ internal abstract class PredictionTask : ITrainingTask
         PredictionKind.MulticlassClassification => MulticlassClassificationTask.For(label),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown prediction kind."),
     };
+
+    /// <summary>Declares the network's single output per row as the <c>Score</c> output, flattened to [rows].</summary>
+    protected static string AddScalarScore(OnnxGraph graph, string networkOutput)
+    {
+        string flat = graph.AddNode("Reshape", [networkOutput, graph.AddInitializer("rows", [-1L], 1)]);
+        graph.AddOutput(Score, flat, OnnxElementType.Float, [null]);
+        return Score;
+    }
 
     protected static ValueGetter<float> ScalarGetter(ScoredBatch batch, string output) =>
         (ref float value) => value = batch.Current(output)[0];

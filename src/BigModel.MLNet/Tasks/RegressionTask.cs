@@ -16,17 +16,18 @@ internal sealed class RegressionTask : PredictionTask
         return new RegressionTask();
     }
 
+    public override PredictionKind Kind => PredictionKind.Regression;
+
     public override LossFunction Loss => static (output, target) => (output.squeeze(-1) - target).square();
     public override bool IsClassification => false;
     public override int OutputSize => 1;
 
-    public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int batchSize) =>
-        new SingleLabelReader(row, column, batchSize);
+    public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
+        new SingleLabelReader(row, column, capacity);
 
     public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput)
     {
-        string flat = graph.AddNode("Reshape", [networkOutput, graph.AddInitializer("rows", [-1L], 1)]);
-        graph.AddOutput(Score, flat, OnnxElementType.Float, [null]);
+        AddScalarScore(graph, networkOutput);
     }
 
     public override string[] ScorerOutputs => [Score];
