@@ -1,5 +1,6 @@
 using BigModel.MLNet.Engine;
-using BigModel.MLNet.Glue;
+using BigModel.MLNet.Glue.Inputs;
+using BigModel.MLNet.Models;
 using BigModel.MLNet.Models.Mlp;
 using BigModel.MLNet.Tasks;
 using Microsoft.ML;
@@ -48,8 +49,8 @@ public sealed class DeepTaskCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return new DeepTrainer(_context, Kind, new TrainerColumns(options.LabelColumnName, options.FeatureColumnName), options,
-            shape => MlpNetwork.Create(shape, options), loss: null, name: $"Mlp{Kind}");
+        return new DeepTrainer(_context, FeatureVectorSpec($"Mlp{Kind}", options.LabelColumnName, options.FeatureColumnName,
+            shape => MlpNetwork.Create(shape, options)), options);
     }
 
     /// <summary>
@@ -67,7 +68,13 @@ public sealed class DeepTaskCatalog
         string labelColumnName = "Label", string featureColumnName = "Features", LossFunction? loss = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        return new DeepTrainer(_context, Kind, new TrainerColumns(labelColumnName, featureColumnName), options ?? new TrainingOptions(),
-            network, loss, name: $"Custom{Kind}");
+        return new DeepTrainer(_context, FeatureVectorSpec($"Custom{Kind}", labelColumnName, featureColumnName, network),
+            options ?? new TrainingOptions(), loss);
     }
+
+    /// <summary>A network over one feature vector, predicting the label under this catalog's task.</summary>
+    private ModelSpec FeatureVectorSpec(string name, string label, string features, Func<NetworkShape, nn.Module<Tensor, Tensor>> network) =>
+        new(name, [new FloatVectorInput(features)], label,
+            schema => PredictionTask.Create(Kind, schema[label]),
+            request => BuiltNetwork.FromModule(network(new NetworkShape(request.InputSizes[0], request.Task.OutputSize))));
 }

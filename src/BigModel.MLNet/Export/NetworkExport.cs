@@ -1,5 +1,6 @@
+using BigModel.MLNet.Glue.Inputs;
+using BigModel.MLNet.Models;
 using BigModel.MLNet.Tasks;
-using TorchSharp;
 
 namespace BigModel.MLNet.Export;
 
@@ -7,15 +8,14 @@ namespace BigModel.MLNet.Export;
 internal static class NetworkExport
 {
     /// <summary>
-    /// The model takes <paramref name="inputName"/> ([rows, <paramref name="width"/>] floats) and produces the task's
-    /// standard columns (<c>Score</c>, and <c>Probability</c>/<c>PredictedLabel</c> for classifiers).
+    /// The model takes one input per model input column (named after it) and produces the task's standard columns
+    /// (<c>Score</c>, and <c>Probability</c>/<c>PredictedLabel</c> for classifiers).
     /// </summary>
-    public static byte[] ToOnnx(torch.nn.Module network, string inputName, int width, PredictionTask task)
+    public static byte[] ToOnnx(BuiltNetwork network, IReadOnlyList<ResolvedInput> inputs, PredictionTask task)
     {
         var graph = new OnnxGraph();
-        string input = graph.AddInput(inputName, OnnxElementType.Float, null, width);
-        string output = LayerExporter.Export(graph, network, input);
-        task.AddOnnxOutputs(graph, output);
+        var values = inputs.Select(input => input.Input.DeclareOnnx(graph, input.Size)).ToList();
+        task.AddOnnxOutputs(graph, network.ExportOnnx(graph, values));
         return OnnxModelWriter.Write(graph, "BigModel.MLNet");
     }
 }

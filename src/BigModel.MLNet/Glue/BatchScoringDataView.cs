@@ -21,15 +21,18 @@ internal sealed class BatchScoringDataView : IDataView
         Schema = OutputSchemaFor(input.Schema, plan);
     }
 
-    /// <summary>The input schema plus the task's output columns; checks the feature column on the way.</summary>
+    /// <summary>The input schema plus the task's output columns; checks the model's input columns on the way.</summary>
     public static DataViewSchema OutputSchemaFor(DataViewSchema input, ScoringPlan plan)
     {
-        var features = input.GetColumnOrNull(plan.FeatureColumn) ?? throw new ArgumentOutOfRangeException(plan.FeatureColumn,
-            $"The data has no feature column '{plan.FeatureColumn}', which the model was trained on.");
-        int width = FloatVectorColumnReader.WidthOf(features);
-        if (width != plan.FeatureWidth)
-            throw new ArgumentOutOfRangeException(plan.FeatureColumn,
-                $"Column '{plan.FeatureColumn}' has {width} values per row, but the model was trained on {plan.FeatureWidth}.");
+        foreach (var required in plan.Inputs)
+        {
+            var column = input.GetColumnOrNull(required.ColumnName) ?? throw new ArgumentOutOfRangeException(required.ColumnName,
+                $"The data has no column '{required.ColumnName}', which the model was trained on.");
+            int size = required.Input.SizeOf(column);
+            if (size != required.Size)
+                throw new ArgumentOutOfRangeException(required.ColumnName,
+                    $"Column '{required.ColumnName}' has size {size}, but the model was trained on {required.Size}.");
+        }
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
         foreach (var column in plan.Task.OutputColumns)
@@ -53,7 +56,7 @@ internal sealed class BatchScoringDataView : IDataView
         private readonly DataViewRowCursor _upstream;
         private readonly HashSet<int> _active;
         private readonly Dictionary<int, ColumnBuffer> _buffers = [];
-        private readonly FloatVectorColumnReader? _features;
+        private readonly IOnnxInputReader[] _modelInputs = [];
         private readonly ScoredBatch _scored = new();
         private readonly ValueGetter<DataViewRowId> _upstreamId;
         private readonly DataViewRowId[] _ids;
@@ -66,13 +69,17 @@ internal sealed class BatchScoringDataView : IDataView
             _active = active;
             int inputCount = parent._input.Schema.Count;
             bool scoring = active.Any(i => i >= inputCount);
-            var needed = parent._input.Schema.Where(c => active.Contains(c.Index) || (scoring && c.Name == parent._plan.FeatureColumn && !c.IsHidden));
+            var modelColumns = parent._plan.Inputs.Select(i => parent._input.Schema[i.ColumnName]).ToArray();
+            var needed = parent._input.Schema.Where(c => active.Contains(c.Index) || (scoring && modelColumns.Contains(c)));
             _upstream = parent._input.GetRowCursor(needed);
             int batchSize = scoring ? parent._plan.BatchSize : 1;
             foreach (int index in active.Where(i => i < inputCount))
                 _buffers[index] = ColumnBuffer.Create(_upstream, parent._input.Schema[index], batchSize);
             if (scoring)
-                _features = new FloatVectorColumnReader(_upstream, parent._input.Schema[parent._plan.FeatureColumn], batchSize);
+            {
+                _modelInputs = parent._plan.Inputs.Zip(modelColumns)
+                    .Select(p => (IOnnxInputReader)p.First.Input.CreateReader(_upstream, p.Second, batchSize)).ToArray();
+            }
             _upstreamId = _upstream.GetIdGetter();
             _ids = new DataViewRowId[batchSize];
         }
@@ -101,11 +108,12 @@ internal sealed class BatchScoringDataView : IDataView
                 _upstreamId(ref _ids[_filled]);
                 foreach (var buffer in _buffers.Values)
                     buffer.Fill(_filled);
-                _features?.Read(_filled);
+                foreach (var reader in _modelInputs)
+                    reader.Read(_filled);
                 _filled++;
             }
-            if (_filled > 0 && _features is not null)
-                _parent._plan.Scorer.Score(_features.Buffer, _filled, _scored);
+            if (_filled > 0 && _modelInputs.Length > 0)
+                _parent._plan.Scorer.Score(_modelInputs.Select(r => r.ToOnnx(_filled)).ToArray(), _filled, _scored);
             return _filled > 0;
         }
 

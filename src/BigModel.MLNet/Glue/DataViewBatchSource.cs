@@ -1,5 +1,5 @@
 using BigModel.MLNet.Engine;
-using BigModel.MLNet.Glue.Columns;
+using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Tasks;
 using Microsoft.ML;
 using static TorchSharp.torch;
@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Glue;
 
 /// <summary>
-/// Streams mini-batches from an <see cref="IDataView"/> cursor: only the feature and label columns are read, rows
+/// Streams mini-batches from an <see cref="IDataView"/> cursor: only the model's input columns and the label are read, rows
 /// pass through a bounded shuffle pool (a new order every epoch), and each batch becomes one tensor per column. The
 /// data is never materialised as a whole.
 /// </summary>
@@ -18,18 +18,28 @@ namespace BigModel.MLNet.Glue;
 internal sealed class DataViewBatchSource : IBatchSource
 {
     private readonly IDataView _data;
-    private readonly string _featureColumn;
-    private readonly string _labelColumn;
+    private readonly IReadOnlyList<ModelInput> _inputs;
+    private readonly string? _labelColumn;
     private readonly PredictionTask _task;
     private readonly int _batchSize;
     private readonly int _poolSize;
+    private readonly int _seed;
 
-    public DataViewBatchSource(IDataView data, string featureColumn, string labelColumn, PredictionTask task,
-        int batchSize, int shuffleBufferSize, string role)
+    /// <param name="data">The rows.</param>
+    /// <param name="inputs">The network's input columns, in the order its forward pass takes them.</param>
+    /// <param name="labelColumn">The label column, or null for tasks without labels (implicit feedback).</param>
+    /// <param name="task">Reads the label and completes each batch (<see cref="PredictionTask.CompleteBatch"/>).</param>
+    /// <param name="batchSize">Rows per batch read from the data.</param>
+    /// <param name="shuffleBufferSize">Rows in the shuffle pool.</param>
+    /// <param name="role">"training" or "validation", for error messages.</param>
+    /// <param name="seed">Seeds the randomness of unshuffled epochs (negative sampling for validation).</param>
+    public DataViewBatchSource(IDataView data, IReadOnlyList<ModelInput> inputs, string? labelColumn, PredictionTask task,
+        int batchSize, int shuffleBufferSize, string role, int seed)
     {
         _data = data;
-        _featureColumn = featureColumn;
+        _inputs = inputs;
         _labelColumn = labelColumn;
+        _seed = seed;
         _task = task;
         _batchSize = batchSize;
         Rows = data.GetRowCount() ?? CountRows(data);
@@ -49,11 +59,13 @@ internal sealed class DataViewBatchSource : IBatchSource
     public IEnumerable<TensorBatch> ReadEpoch(Device device, Random? shuffle)
     {
         int capacity = shuffle is null ? _batchSize : _poolSize;
-        var features = _data.Schema[_featureColumn];
-        var label = _data.Schema[_labelColumn];
-        using var cursor = _data.GetRowCursor([features, label]);
-        var featureReader = new FloatVectorColumnReader(cursor, features, capacity);
-        var labelReader = _task.CreateLabelReader(cursor, label, capacity);
+        var random = shuffle ?? new Random(_seed);
+        var columns = _inputs.Select(i => _data.Schema[i.ColumnName]).ToList();
+        var label = _labelColumn is null ? (DataViewSchema.Column?)null : _data.Schema[_labelColumn];
+        using var cursor = _data.GetRowCursor(label is { } l ? columns.Append(l) : columns);
+        var readers = _inputs.Zip(columns).Select(p => p.First.CreateReader(cursor, p.Second, capacity)).ToList();
+        if (label is { } labelColumn)
+            readers.Add(_task.CreateLabelReader(cursor, labelColumn, capacity));
 
         var free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
         var pool = new int[capacity]; // occupied slots, oldest first
@@ -69,8 +81,8 @@ internal sealed class DataViewBatchSource : IBatchSource
                     break;
                 }
                 int slot = free.Pop();
-                featureReader.Read(slot);
-                labelReader.Read(slot);
+                foreach (var reader in readers)
+                    reader.Read(slot);
                 pool[count++] = slot;
             }
             if (count == 0)
@@ -78,7 +90,9 @@ internal sealed class DataViewBatchSource : IBatchSource
 
             int take = Math.Min(_batchSize, count);
             var batch = shuffle is null ? TakeOldest(pool, ref count, take) : TakeRandom(pool, ref count, take, shuffle);
-            yield return new TensorBatch([featureReader.ToTensor(batch, device)], labelReader.ToTensor(batch, device));
+            var tensors = readers.Select(r => r.ToTensor(batch, device)).ToList();
+            var target = label is null ? ones(batch.Length, device: device) : tensors[^1];
+            yield return _task.CompleteBatch(new TensorBatch(tensors.Take(_inputs.Count).ToList(), target), random);
             foreach (int slot in batch)
                 free.Push(slot);
         }

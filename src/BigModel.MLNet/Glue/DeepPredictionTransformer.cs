@@ -1,5 +1,6 @@
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Glue;
+using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -17,15 +18,15 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     private ScoringPlan _plan;
     private readonly ITransformer _persisted;
 
-    internal DeepPredictionTransformer(PredictionTask task, string featureColumn, int width, byte[] onnx,
+    internal DeepPredictionTransformer(PredictionTask task, IReadOnlyList<ResolvedInput> inputs, byte[] onnx,
         TrainingHistory history, DataViewSchema trainingSchema)
     {
         _onnx = onnx;
         History = history;
         Kind = task.Kind;
-        FeatureColumnName = featureColumn;
-        _plan = new ScoringPlan(task, featureColumn, width, new OnnxBatchScorer(onnx, featureColumn, width, task.ScorerOutputs), DefaultScoringBatchSize);
-        _persisted = PersistedPipeline(task, featureColumn, onnx, trainingSchema);
+        InputColumnNames = inputs.Select(i => i.ColumnName).ToArray();
+        _plan = new ScoringPlan(task, inputs, new OnnxBatchScorer(onnx, task.ScorerOutputs), DefaultScoringBatchSize);
+        _persisted = PersistedPipeline(task, [.. InputColumnNames], onnx, trainingSchema);
     }
 
     private const int DefaultScoringBatchSize = 256;
@@ -36,8 +37,8 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     /// <summary>The learning problem this model solves.</summary>
     public PredictionKind Kind { get; }
 
-    /// <summary>The feature column the model reads.</summary>
-    public string FeatureColumnName { get; }
+    /// <summary>The columns the model reads (the feature column; user and item keys for recommenders).</summary>
+    public IReadOnlyList<string> InputColumnNames { get; }
 
     /// <summary>Rows scored per ONNX Runtime call in <see cref="Transform"/>.</summary>
     public int ScoringBatchSize
@@ -62,8 +63,8 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) => _persisted.Save(ctx);
 
     /// <summary>
-    /// Writes the network (with its output head) as an ONNX model: input = the feature column ([rows, width] floats),
-    /// outputs = <c>Score</c> and, for classifiers, <c>Probability</c>/<c>PredictedLabel</c>. Serve it with ONNX Runtime.
+    /// Writes the network (with its output head) as an ONNX model: one input per input column, named after it
+    /// ([rows, width] floats for a feature vector, [rows, 1] UInt32 for a key), outputs = <c>Score</c> and, for classifiers, <c>Probability</c>/<c>PredictedLabel</c>. Serve it with ONNX Runtime.
     /// </summary>
     public void ExportToOnnx(Stream stream)
     {
@@ -86,10 +87,10 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     /// <c>GpuDeviceId</c> and ask ONNX Runtime for CUDA even where only its CPU build is installed. A model loaded later
     /// scores on whatever device the loading context asks for.
     /// </remarks>
-    private static ITransformer PersistedPipeline(PredictionTask task, string featureColumn, byte[] onnx, DataViewSchema schema)
+    private static ITransformer PersistedPipeline(PredictionTask task, string[] inputColumns, byte[] onnx, DataViewSchema schema)
     {
         var context = new MLContext();
-        var pipeline = context.Transforms.ApplyOnnxModel(task.PersistedOutputs, [featureColumn], new MemoryStream(onnx))
+        var pipeline = context.Transforms.ApplyOnnxModel(task.PersistedOutputs, inputColumns, new MemoryStream(onnx))
             .Append(task.PersistedOutputMapping(context));
         return pipeline.Fit(new EmptyDataView(schema));
     }

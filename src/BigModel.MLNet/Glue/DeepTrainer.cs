@@ -1,7 +1,8 @@
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Glue;
-using BigModel.MLNet.Glue.Columns;
+using BigModel.MLNet.Glue.Inputs;
+using BigModel.MLNet.Models;
 using BigModel.MLNet.Native;
 using BigModel.MLNet.Tasks;
 using Microsoft.ML;
@@ -19,37 +20,30 @@ namespace BigModel.MLNet;
 /// <format type="text/markdown"><![CDATA[
 /// | Column | Type | Role |
 /// | -- | -- | -- |
-/// | `Label` | `Single` (regression), `Boolean` (binary), key (multiclass) | input |
-/// | `Features` | known-size vector of `Single` | input |
+/// | `Label` | `Single` (regression, ratings), `Boolean` (binary), key (multiclass); none for implicit feedback | input |
+/// | `Features` | known-size vector of `Single` (MLP); user and item keys (recommenders) | input |
 /// | `Score` | `Single`; vector of `Single` (multiclass probabilities) | output |
 /// | `Probability` | `Single` (binary only) | output |
 /// | `PredictedLabel` | `Boolean` (binary); key of the label's classes (multiclass) | output |
 ///
-/// Trainer characteristics: needs normalisation (yes: scale features, e.g. `NormalizeMeanVariance`);
+/// Trainer characteristics: needs normalisation (yes for vector features: e.g. `NormalizeMeanVariance`);
 /// needs caching (no: batches stream from the data view); GPU: optional through CUDA libtorch.
 /// ]]></format>
 /// </remarks>
 public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
 {
     private readonly MLContext _context;
-    private readonly PredictionKind _kind;
-    private readonly TrainerColumns _columns;
+    private readonly ModelSpec _spec;
     private readonly TrainingOptions _options;
-    private readonly Func<NetworkShape, nn.Module<Tensor, Tensor>> _network;
     private readonly LossFunction? _loss;
-    private readonly string _name;
 
-    internal DeepTrainer(MLContext context, PredictionKind kind, TrainerColumns columns, TrainingOptions options,
-        Func<NetworkShape, nn.Module<Tensor, Tensor>> network, LossFunction? loss, string name)
+    internal DeepTrainer(MLContext context, ModelSpec spec, TrainingOptions options, LossFunction? loss = null)
     {
-        _context = context;
-        _kind = kind;
-        _columns = columns;
-        _options = options;
-        _network = network;
-        _loss = loss;
-        _name = name;
         options.Validate();
+        _context = context;
+        _spec = spec;
+        _options = options;
+        _loss = loss;
     }
 
     /// <summary>Trains on <paramref name="input"/> (holding out <see cref="TrainingOptions.ValidationFraction"/> when set).</summary>
@@ -64,9 +58,8 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
     {
         ArgumentNullException.ThrowIfNull(trainData);
         TorchRuntime.EnsureLoaded();
-        using var services = new ContextServices(_context, _name);
-        var task = PredictionTask.Create(_kind, RequireColumn(trainData.Schema, _columns.Label, "label"));
-        int width = FloatVectorColumnReader.WidthOf(RequireColumn(trainData.Schema, _columns.Features, "feature"));
+        using var services = new ContextServices(_context, _spec.Name);
+        var (task, inputs) = Resolve(trainData.Schema);
         int seed = services.NextSeed();
 
         if (validationData is null && _options.ValidationFraction > 0)
@@ -74,37 +67,45 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             var split = _context.Data.TrainTestSplit(trainData, _options.ValidationFraction, seed: seed);
             (trainData, validationData) = (split.TrainSet, split.TestSet);
         }
-        var training = Source(trainData, task, "training");
-        var validation = validationData is null ? null : Source(validationData, task, "validation");
+        var training = Source(trainData, task, "training", seed);
+        var validation = validationData is null ? null : Source(validationData, task, "validation", seed);
 
         var device = DeviceSelector.Select(_options.Device, services.GpuDeviceId, services.FallbackToCpu, out string reason);
-        services.Info($"{_name}: training on {device} ({reason}), {training.Rows} rows, {width} features, seed {seed}.");
+        string sizes = string.Join(", ", inputs.Select(i => $"{i.ColumnName} {i.Size}"));
+        services.Info($"{_spec.Name}: training on {device} ({reason}), {training.Rows} rows ({sizes}), seed {seed}.");
         var context = new TrainingContext(device, seed, services.Info, () => services.IsCanceled);
 
         manual_seed(seed);
-        using var module = _network(new NetworkShape(width, task.OutputSize));
+        using var network = _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData));
         var trainingTask = _loss is null ? (ITrainingTask)task : new CustomLossTask(task, _loss);
-        var history = new TrainingLoop(_options, trainingTask, context).Run(TrainableNetwork.From(module), training, validation);
+        var history = new TrainingLoop(_options, trainingTask, context).Run(network.Network, training, validation);
 
-        module.to(CPU);
-        byte[] onnx = NetworkExport.ToOnnx(module, _columns.Features, width, task);
-        return new DeepPredictionTransformer(task, _columns.Features, width, onnx, history, trainData.Schema);
+        network.Network.Module.to(CPU);
+        byte[] onnx = NetworkExport.ToOnnx(network, inputs, task);
+        return new DeepPredictionTransformer(task, inputs, onnx, history, trainData.Schema);
     }
 
     /// <summary>The input schema plus <c>Score</c> (and <c>Probability</c>/<c>PredictedLabel</c> for classifiers).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The label or feature column is missing or has the wrong type.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label or input column is missing or has the wrong type.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var schema = SchemaShapes.ToSchema(inputSchema);
-        var task = PredictionTask.Create(_kind, RequireColumn(schema, _columns.Label, "label"));
-        FloatVectorColumnReader.WidthOf(RequireColumn(schema, _columns.Features, "feature"));
+        var (task, _) = Resolve(SchemaShapes.ToSchema(inputSchema));
         return SchemaShapes.Append(inputSchema, task.OutputSchema());
     }
 
-    private DataViewBatchSource Source(IDataView data, PredictionTask task, string role) =>
-        new(data, _columns.Features, _columns.Label, task, _options.BatchSize, _options.ShuffleBufferSize, role);
+    private (PredictionTask Task, IReadOnlyList<ResolvedInput> Inputs) Resolve(DataViewSchema schema)
+    {
+        if (_spec.LabelColumn is { } label)
+            RequireColumn(schema, label, "label");
+        var task = _spec.CreateTask(schema);
+        var inputs = _spec.Inputs.Select(input => new ResolvedInput(input, input.SizeOf(RequireColumn(schema, input.ColumnName, "input")))).ToList();
+        return (task, inputs);
+    }
 
-    private static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string role) =>
+    private DataViewBatchSource Source(IDataView data, PredictionTask task, string role, int seed) =>
+        new(data, _spec.Inputs, _spec.LabelColumn, task, _options.BatchSize, _options.ShuffleBufferSize, role, seed);
+
+    internal static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(name,
             $"The data has no {role} column '{name}'. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
 }

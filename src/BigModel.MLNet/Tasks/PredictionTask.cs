@@ -30,6 +30,12 @@ internal abstract class PredictionTask : ITrainingTask
     /// <summary>A reader of the label column holding up to <paramref name="capacity"/> rows.</summary>
     public abstract BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity);
 
+    /// <summary>
+    /// Turns a batch read from the data into the batch the network trains on; the identity except where the task
+    /// adds rows of its own (negative samples for implicit feedback).
+    /// </summary>
+    public virtual TensorBatch CompleteBatch(TensorBatch batch, Random random) => batch;
+
     /// <summary>Appends the head (activation, arg-max) and declares the graph's outputs.</summary>
     public abstract void AddOnnxOutputs(OnnxGraph graph, string networkOutput);
 

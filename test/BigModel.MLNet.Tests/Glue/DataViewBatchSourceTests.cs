@@ -1,4 +1,5 @@
 using BigModel.MLNet.Glue;
+using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Tasks;
 using BigModel.MLNet.Tests.Fixtures;
 using Microsoft.ML;
@@ -15,7 +16,7 @@ public class DataViewBatchSourceTests
         var ml = new MLContext(1);
         var data = SyntheticData.Regression(ml, rows, 1);
         var task = PredictionTask.Create(PredictionKind.Regression, data.Schema["Label"]);
-        return (data, new DataViewBatchSource(data, "Features", "Label", task, batchSize, pool, "training"));
+        return (data, new DataViewBatchSource(data, [new FloatVectorInput("Features")], "Label", task, batchSize, pool, "training", seed: 1));
     }
 
     private static List<float> Labels(Func<IEnumerable<BigModel.MLNet.Engine.TensorBatch>> read)

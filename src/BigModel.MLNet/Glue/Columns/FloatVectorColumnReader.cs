@@ -1,11 +1,14 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Tensor = TorchSharp.torch.Tensor;
 using static TorchSharp.torch;
 
 namespace BigModel.MLNet.Glue.Columns;
 
 /// <summary>Reads a known-size <c>Single</c> vector column (the usual <c>Features</c>) into [rows, width] batches.</summary>
-internal sealed class FloatVectorColumnReader : BatchColumnReader
+internal sealed class FloatVectorColumnReader : BatchColumnReader, IOnnxInputReader
 {
     private readonly ValueGetter<VBuffer<float>> _getter;
     private VBuffer<float> _value;
@@ -19,8 +22,7 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader
 
     public int Width { get; }
 
-    /// <summary>The row buffer, row-major; read by the ONNX scorer without an extra copy.</summary>
-    public float[] Buffer { get; }
+    private float[] Buffer { get; }
 
     /// <summary>The vector width of a feature column, or a clear error when the column cannot be one.</summary>
     public static int WidthOf(DataViewSchema.Column column)
@@ -46,4 +48,7 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader
 
     public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) =>
         tensor(Gather(Buffer, Width, slots), [slots.Length, Width], device: device);
+
+    public NamedOnnxValue ToOnnx(int rows) =>
+        NamedOnnxValue.CreateFromTensor(Column.Name, new DenseTensor<float>(Buffer.AsMemory(0, rows * Width), [rows, Width]));
 }

@@ -1,0 +1,22 @@
+using BigModel.MLNet.Export;
+using BigModel.MLNet.Glue.Columns;
+using Microsoft.ML;
+
+namespace BigModel.MLNet.Glue.Inputs;
+
+/// <summary>
+/// One column a network reads: how to check it, how big it is (a vector's width, a key's count), how to read it in
+/// batches, and how it enters the exported ONNX graph. A model is a list of these plus a label.
+/// </summary>
+internal abstract class ModelInput(string columnName)
+{
+    public string ColumnName { get; } = columnName;
+
+    /// <summary>Checks the column's type and returns its size; the error names the column.</summary>
+    public abstract int SizeOf(DataViewSchema.Column column);
+
+    public abstract BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity);
+
+    /// <summary>Declares the graph input (named after the column) and returns the name of a value the network consumes.</summary>
+    public abstract string DeclareOnnx(OnnxGraph graph, int size);
+}

@@ -1,0 +1,24 @@
+using BigModel.MLNet.Glue.Inputs;
+using BigModel.MLNet.Tasks;
+using Microsoft.ML;
+
+namespace BigModel.MLNet.Models;
+
+/// <summary>
+/// What a preset is: the columns its network reads, the task it solves (from the data's schema), and how to build
+/// its network. The trainer does the rest, the same way for every preset.
+/// </summary>
+/// <param name="Name">Names the trainer in the log ("MlpRegression").</param>
+/// <param name="Inputs">The network's input columns, in the order its forward pass takes them.</param>
+/// <param name="LabelColumn">The label column, or null when the task needs none.</param>
+/// <param name="CreateTask">Checks the label (if any) and creates the task.</param>
+/// <param name="Build">Builds a fresh network for the inputs' sizes, the task and the training data.</param>
+internal sealed record ModelSpec(
+    string Name,
+    IReadOnlyList<ModelInput> Inputs,
+    string? LabelColumn,
+    Func<DataViewSchema, PredictionTask> CreateTask,
+    Func<NetworkRequest, BuiltNetwork> Build);
+
+/// <summary>What a network builder gets: each input's size (vector width or key count), the task, and the data.</summary>
+internal sealed record NetworkRequest(IReadOnlyList<int> InputSizes, PredictionTask Task, IDataView TrainingData);
