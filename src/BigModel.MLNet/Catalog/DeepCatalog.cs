@@ -19,6 +19,7 @@ public sealed class DeepCatalog
         Regression = new DeepTaskCatalog(context, PredictionKind.Regression);
         BinaryClassification = new DeepTaskCatalog(context, PredictionKind.BinaryClassification);
         MulticlassClassification = new DeepTaskCatalog(context, PredictionKind.MulticlassClassification);
+        Recommendation = new DeepRecommendationCatalog(context);
     }
 
     /// <summary>Trainers that predict a <c>Single</c> label.</summary>
@@ -29,6 +30,9 @@ public sealed class DeepCatalog
 
     /// <summary>Trainers that predict a key label.</summary>
     public DeepTaskCatalog MulticlassClassification { get; }
+
+    /// <summary>Recommenders over user and item keys, and ranking tools.</summary>
+    public DeepRecommendationCatalog Recommendation { get; }
 
     /// <summary>
     /// Cancels everything running under this context, ML.NET trainers included; a running <c>Fit</c> of this package

@@ -10,4 +10,5 @@ namespace BigModel.MLNet.Engine;
 internal static class Scalars
 {
     public static readonly Scalar One = 1.0.ToScalar();
+    public static readonly Scalar Zero = 0L.ToScalar();
 }

@@ -9,4 +9,6 @@ public enum PredictionKind
     BinaryClassification,
     /// <summary>Predict a key label; outputs <c>Score</c> (class probabilities) and <c>PredictedLabel</c> (a key).</summary>
     MulticlassClassification,
+    /// <summary>Rank items for users from interactions without labels; outputs <c>Score</c> (a relevance logit, higher is better).</summary>
+    ImplicitFeedback,
 }

@@ -10,10 +10,15 @@ namespace BigModel.MLNet.Tasks;
 /// <summary>Squared-error regression on a <c>Single</c> label; outputs a scalar <c>Score</c>.</summary>
 internal sealed class RegressionTask : PredictionTask
 {
-    public static RegressionTask For(DataViewSchema.Column label)
+    private readonly float? _minimum;
+
+    private RegressionTask(float? minimum) => _minimum = minimum;
+
+    /// <summary>A regression on <paramref name="label"/>; <paramref name="minimum"/> rejects smaller labels (0 for ratings).</summary>
+    public static RegressionTask For(DataViewSchema.Column label, float? minimum = null)
     {
         SingleLabelReader.Check(label);
-        return new RegressionTask();
+        return new RegressionTask(minimum);
     }
 
     public override PredictionKind Kind => PredictionKind.Regression;
@@ -23,7 +28,7 @@ internal sealed class RegressionTask : PredictionTask
     public override int OutputSize => 1;
 
     public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
-        new SingleLabelReader(row, column, capacity);
+        new SingleLabelReader(row, column, capacity, _minimum);
 
     public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput)
     {

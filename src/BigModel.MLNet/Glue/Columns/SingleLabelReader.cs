@@ -5,7 +5,11 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Glue.Columns;
 
 /// <summary>Reads a <c>Single</c> regression label; NaN and infinities are rejected.</summary>
-internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) : BatchColumnReader(row, column)
+/// <param name="row">The cursor.</param>
+/// <param name="column">The label column.</param>
+/// <param name="capacity">Rows the reader holds.</param>
+/// <param name="minimum">The smallest valid label (0 for ratings), or null for any finite value.</param>
+internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity, float? minimum = null) : BatchColumnReader(row, column)
 {
     private readonly ValueGetter<float> _getter = row.GetGetter<float>(column);
     private readonly float[] _buffer = new float[capacity];
@@ -23,6 +27,9 @@ internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column c
         _getter(ref value);
         if (!float.IsFinite(value))
             throw BadValue($"holds the label {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "Filter rows with missing labels out (mlContext.Data.FilterRowsByMissingValues).");
+        if (value < minimum)
+            throw BadValue($"holds the label {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}, below the smallest valid value {minimum}",
+                "Fix or filter those rows (mlContext.Data.FilterRowsByColumn).");
         _buffer[slot] = value;
     }
 

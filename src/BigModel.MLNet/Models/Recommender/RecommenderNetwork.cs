@@ -1,0 +1,148 @@
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Export;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Models.Recommender;
+
+/// <summary>
+/// The recommender networks: prediction = global bias + user bias + item bias + interaction, where the interaction is
+/// nothing (<see cref="RecommenderArchitecture.Biases"/>), a dot product of embeddings (matrix factorisation), or the
+/// NeuMF fusion of a GMF tower and an MLP tower.
+/// </summary>
+/// <remarks>
+/// Inputs: user keys, item keys (int64 [rows]) and optional user and item feature vectors. Key 0 is ML.NET's
+/// "value not seen when the key mapping was fitted": its embeddings and biases are zero and never trained, and the
+/// NeuMF interaction is switched off when either key is 0. An unseen user or item therefore falls back to the biases
+/// that are known (global mean + item bias for a new user, and so on).
+/// </remarks>
+internal sealed class RecommenderNetwork : nn.Module
+{
+    private const double InitialStd = 0.05;
+
+    private readonly RecommenderArchitecture _architecture;
+    private readonly int _userFeatureWidth, _itemFeatureWidth;
+    private readonly Parameter global;
+    private readonly Embedding userBias, itemBias;
+    private readonly Embedding? userFactors, itemFactors, userTower, itemTower;
+    private readonly Sequential? tower;
+    private readonly Linear? fusion;
+
+    /// <param name="users">The user key count (embedding rows are keys, so row 0 is the unknown user).</param>
+    /// <param name="items">The item key count.</param>
+    /// <param name="globalBias">The starting global bias (the mean rating for explicit feedback).</param>
+    /// <param name="userFeatureWidth">Width of the user feature vector, 0 for none.</param>
+    /// <param name="itemFeatureWidth">Width of the item feature vector, 0 for none.</param>
+    /// <param name="options">Architecture, embedding size, tower layers, dropout.</param>
+    public RecommenderNetwork(int users, int items, float globalBias, int userFeatureWidth, int itemFeatureWidth, RecommenderOptions options)
+        : base(nameof(RecommenderNetwork))
+    {
+        _architecture = options.Architecture;
+        _userFeatureWidth = userFeatureWidth;
+        _itemFeatureWidth = itemFeatureWidth;
+        global = new Parameter(tensor(new[] { globalBias }));
+        userBias = KeyTable(users, 1, zero: true);
+        itemBias = KeyTable(items, 1, zero: true);
+        int size = options.EmbeddingSize;
+        if (_architecture != RecommenderArchitecture.Biases)
+        {
+            userFactors = KeyTable(users, size);
+            itemFactors = KeyTable(items, size);
+        }
+        if (_architecture == RecommenderArchitecture.NeuMF)
+        {
+            userTower = KeyTable(users, size);
+            itemTower = KeyTable(items, size);
+            var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+            int width = 2 * size + userFeatureWidth + itemFeatureWidth;
+            for (int i = 0; i < options.MlpLayers.Length; i++)
+            {
+                layers.Add(($"linear{i}", nn.Linear(width, options.MlpLayers[i])));
+                layers.Add(($"relu{i}", nn.ReLU()));
+                if (options.DropoutRate > 0)
+                    layers.Add(($"dropout{i}", nn.Dropout(options.DropoutRate)));
+                width = options.MlpLayers[i];
+            }
+            tower = nn.Sequential(layers);
+            fusion = nn.Linear(size + width, 1);
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>Parameters, embedding tables included, for the memory estimate in the docs.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>Predictions [rows, 1] for inputs (users, items[, user features][, item features]).</summary>
+    public Tensor Forward(IReadOnlyList<Tensor> inputs)
+    {
+        using var scope = NewDisposeScope();
+        var (users, items) = (inputs[0], inputs[1]);
+        var bias = global.add(userBias.call(users).squeeze(-1), Scalars.One).add(itemBias.call(items).squeeze(-1), Scalars.One);
+        var prediction = _architecture switch
+        {
+            RecommenderArchitecture.Biases => bias,
+            RecommenderArchitecture.MatrixFactorization => bias.add((userFactors!.call(users) * itemFactors!.call(items)).sum(-1), Scalars.One),
+            _ => bias.add(NeuMFInteraction(inputs), Scalars.One),
+        };
+        return prediction.unsqueeze(-1).MoveToOuterDisposeScope();
+    }
+
+    private Tensor NeuMFInteraction(IReadOnlyList<Tensor> inputs)
+    {
+        var (users, items) = (inputs[0], inputs[1]);
+        var generalized = userFactors!.call(users) * itemFactors!.call(items);
+        var towerInputs = new List<Tensor> { userTower!.call(users), itemTower!.call(items) };
+        towerInputs.AddRange(inputs.Skip(2));
+        var hidden = tower!.call(cat(towerInputs, 1));
+        var fused = fusion!.call(cat([generalized, hidden], 1)).squeeze(-1);
+        var known = users.gt(Scalars.Zero).logical_and(items.gt(Scalars.Zero)).to_type(ScalarType.Float32);
+        return fused * known;
+    }
+
+    /// <summary>Appends the same computation to an ONNX graph; inputs as in <see cref="Forward"/> (keys already int64 [rows]).</summary>
+    public string ExportOnnx(OnnxGraph graph, IReadOnlyList<string> inputs)
+    {
+        var (users, items) = (inputs[0], inputs[1]);
+        string Lookup(Embedding table, string keys, string hint) =>
+            graph.AddNode("Gather", [graph.AddInitializer(hint, LayerExporter.ToArray(table.weight!), table.weight!.shape), keys]);
+        string Flat(string value) => graph.AddNode("Reshape", [value, graph.AddInitializer("rows", [-1L], 1)]);
+
+        string bias = graph.AddNode("Add", [
+            graph.AddNode("Add", [graph.AddInitializer("global_bias", LayerExporter.ToArray(global), 1), Flat(Lookup(userBias, users, "user_bias"))]),
+            Flat(Lookup(itemBias, items, "item_bias"))]);
+        string prediction = bias;
+        if (_architecture == RecommenderArchitecture.MatrixFactorization)
+        {
+            string product = graph.AddNode("Mul", [Lookup(userFactors!, users, "user_factors"), Lookup(itemFactors!, items, "item_factors")]);
+            string dot = graph.AddNode("ReduceSum", [product, graph.AddInitializer("last_axis", [1L], 1)], null, OnnxAttribute.Of("keepdims", 0L));
+            prediction = graph.AddNode("Add", [bias, dot]);
+        }
+        else if (_architecture == RecommenderArchitecture.NeuMF)
+        {
+            string generalized = graph.AddNode("Mul", [Lookup(userFactors!, users, "user_factors"), Lookup(itemFactors!, items, "item_factors")]);
+            var towerInputs = new List<string> { Lookup(userTower!, users, "user_tower"), Lookup(itemTower!, items, "item_tower") };
+            towerInputs.AddRange(inputs.Skip(2));
+            string hidden = LayerExporter.Export(graph, tower!, graph.AddNode("Concat", [.. towerInputs], null, OnnxAttribute.Of("axis", 1L)));
+            string fused = Flat(LayerExporter.Export(graph, fusion!, graph.AddNode("Concat", [generalized, hidden], null, OnnxAttribute.Of("axis", 1L))));
+            string zero = graph.AddInitializer("zero_key", [0L], 1);
+            string known = graph.AddNode("Cast", [graph.AddNode("And", [graph.AddNode("Greater", [users, zero]), graph.AddNode("Greater", [items, zero])])],
+                null, OnnxAttribute.Of("to", (long)OnnxElementType.Float));
+            prediction = graph.AddNode("Add", [bias, graph.AddNode("Mul", [fused, known])]);
+        }
+        return graph.AddNode("Reshape", [prediction, graph.AddInitializer("column", [-1L, 1L], 2)]);
+    }
+
+    /// <summary>An embedding table indexed by key; row 0 (the unknown key) is zero and receives no gradient.</summary>
+    private static Embedding KeyTable(int keys, int width, bool zero = false)
+    {
+        var table = nn.Embedding(keys + 1, width, padding_idx: 0);
+        using var _ = no_grad();
+        if (zero)
+            table.weight!.zero_();
+        else
+            nn.init.normal_(table.weight!, 0, InitialStd);
+        table.weight![0].zero_();
+        return table;
+    }
+}

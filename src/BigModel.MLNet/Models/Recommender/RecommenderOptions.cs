@@ -1,0 +1,77 @@
+using BigModel.MLNet.Engine;
+using Microsoft.ML.SearchSpace;
+
+namespace BigModel.MLNet.Models.Recommender;
+
+/// <summary>Options of the recommender trainers: columns, architecture, feedback kind, and how to train.</summary>
+public sealed class RecommenderOptions : TrainingOptions
+{
+    /// <summary>Recommender defaults: larger batches and a higher learning rate than the base options.</summary>
+    public RecommenderOptions()
+    {
+        BatchSize = 256;
+        LearningRate = 5e-3;
+        WeightDecay = 0;
+    }
+
+    /// <summary>The user column: a key (from <c>MapValueToKey</c>).</summary>
+    public string UserColumnName { get; set; } = "UserId";
+
+    /// <summary>The item column: a key (from <c>MapValueToKey</c>).</summary>
+    public string ItemColumnName { get; set; } = "ItemId";
+
+    /// <summary>The rating column (<c>Single</c>, non-negative) for explicit feedback; ignored for implicit feedback.</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Optional user attributes (a known-size <c>Single</c> vector), fed to the NeuMF MLP tower.</summary>
+    public string? UserFeatureColumnName { get; set; }
+
+    /// <summary>Optional item attributes (e.g. a genre one-hot vector), fed to the NeuMF MLP tower. Explicit feedback only:
+    /// sampled negative items have no feature row.</summary>
+    public string? ItemFeatureColumnName { get; set; }
+
+    /// <summary>The network: biases only, matrix factorisation, or NeuMF.</summary>
+    public RecommenderArchitecture Architecture { get; set; } = RecommenderArchitecture.MatrixFactorization;
+
+    /// <summary>Ratings (explicit) or interactions (implicit).</summary>
+    public FeedbackKind Feedback { get; set; } = FeedbackKind.Explicit;
+
+    /// <summary>Width of each user and item embedding.</summary>
+    [Range(4, 256, init: 32, logBase: true)]
+    public int EmbeddingSize { get; set; } = 32;
+
+    /// <summary>Hidden layers of the NeuMF MLP tower.</summary>
+    public int[] MlpLayers { get; set; } = [64, 32];
+
+    /// <summary>Dropout in the NeuMF MLP tower (training only).</summary>
+    [Range(0.0, 0.5, init: 0.0)]
+    public double DropoutRate { get; set; }
+
+    /// <summary>Sampled items per interaction for implicit feedback.</summary>
+    [Range(1, 16, init: 4)]
+    public int NegativeRatio { get; set; } = 4;
+
+    /// <summary>The loss for implicit feedback.</summary>
+    public ImplicitLoss ImplicitLoss { get; set; } = ImplicitLoss.BinaryCrossEntropy;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        foreach (var (name, value) in new[] { (nameof(UserColumnName), UserColumnName), (nameof(ItemColumnName), ItemColumnName) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+                throw new ArgumentException($"{name} must name a column.", name);
+        }
+        if (EmbeddingSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), EmbeddingSize, $"{nameof(EmbeddingSize)} must be at least 1.");
+        if (MlpLayers is null || MlpLayers.Any(units => units < 1))
+            throw new ArgumentOutOfRangeException(nameof(MlpLayers), "Every MLP layer needs at least one unit.");
+        if (NegativeRatio < 1)
+            throw new ArgumentOutOfRangeException(nameof(NegativeRatio), NegativeRatio, $"{nameof(NegativeRatio)} must be at least 1.");
+        if (Feedback == FeedbackKind.Implicit && ItemFeatureColumnName is not null)
+            throw new ArgumentException($"{nameof(ItemFeatureColumnName)} cannot be used with implicit feedback: sampled negative items have no feature row.", nameof(ItemFeatureColumnName));
+        if (Architecture != RecommenderArchitecture.NeuMF && (UserFeatureColumnName ?? ItemFeatureColumnName) is not null)
+            throw new ArgumentException("Side-feature columns feed the NeuMF MLP tower; set Architecture = NeuMF to use them.", nameof(Architecture));
+    }
+}

@@ -1,0 +1,167 @@
+using BigModel.MLNet.Models.Recommender;
+using BigModel.MLNet.Tests.Fixtures;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace BigModel.MLNet.Tests.Models;
+
+[TestClass]
+public class RecommenderTests
+{
+    private static readonly SyntheticRatings Ratings = new(seed: 3);
+
+    private static RecommenderOptions Options(RecommenderArchitecture architecture) => new()
+    {
+        Architecture = architecture, Epochs = 40, EmbeddingSize = 16, LearningRate = 1e-2, BatchSize = 256,
+    };
+
+    [TestMethod]
+    public void FactorisationModelsRecoverHeldOutRatingsFarBetterThanBiases()
+    {
+        var ml = new MLContext(1);
+        var (train, test, _) = Ratings.Load(ml);
+        double Rmse(RecommenderArchitecture architecture) =>
+            ml.Regression.Evaluate(ml.Deep().Recommendation.Recommender(Options(architecture)).Fit(train).Transform(test)).RootMeanSquaredError;
+
+        double biases = Rmse(RecommenderArchitecture.Biases);
+        double factorization = Rmse(RecommenderArchitecture.MatrixFactorization);
+        double neuMf = Rmse(RecommenderArchitecture.NeuMF);
+        Console.WriteLine($"RMSE: biases {biases:F3}, MF {factorization:F3}, NeuMF {neuMf:F3}");
+        // The interaction term carries most of the variance (1.5·p·q has standard deviation ≈ 2.6, noise 0.3).
+        Assert.IsLessThan(0.5 * biases, factorization, $"MF {factorization:F3} vs biases {biases:F3}");
+        Assert.IsLessThan(0.7 * biases, neuMf, $"NeuMF {neuMf:F3} vs biases {biases:F3}");
+    }
+
+    [TestMethod]
+    public void UnseenUsersAndItemsFallBackToTheKnownBiases()
+    {
+        var ml = new MLContext(1);
+        var (train, _, toKeys) = Ratings.Load(ml);
+        var model = ml.Deep().Recommendation.NeuMF(embeddingSize: 8, epochs: 3).Fit(train);
+        var rows = new[]
+        {
+            new SyntheticRatings.Rating { UserId = "new-user-1", ItemId = "i5" },
+            new SyntheticRatings.Rating { UserId = "new-user-2", ItemId = "i5" },
+            new SyntheticRatings.Rating { UserId = "new-user-1", ItemId = "new-item-1" },
+            new SyntheticRatings.Rating { UserId = "u7", ItemId = "new-item-2" },
+            new SyntheticRatings.Rating { UserId = "new-user-3", ItemId = "new-item-3" },
+        };
+        var scores = ColumnValues.Read(model.Transform(toKeys.Transform(ml.Data.LoadFromEnumerable(rows))), "Score");
+        Assert.IsTrue(scores.All(float.IsFinite));
+        Assert.AreEqual(scores[0], scores[1], "two unknown users get the same score for an item: global + item bias");
+        Assert.AreEqual(scores[2], scores[4], "unknown user and item: the global bias alone");
+        Assert.AreNotEqual(scores[2], scores[3], "a known user keeps their own bias for an unknown item");
+    }
+
+    [TestMethod]
+    public void SavedModelScoresIdenticallyAndKeepsItsTopK()
+    {
+        var ml = new MLContext(1);
+        var (train, test, _) = Ratings.Load(ml);
+        var estimator = ml.Deep().Recommendation.MatrixFactorization(embeddingSize: 8, epochs: 5);
+        var model = estimator.Fit(train);
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score");
+
+        string path = Path.Combine(Path.GetTempPath(), $"recommender-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, train.Schema, path);
+        var fresh = new MLContext();
+        fresh.Deep();
+        var loaded = fresh.Model.Load(path, out var schema);
+        File.Delete(path);
+
+        uint[] seen = [1, 2, 3];
+        var before = ml.Deep().Recommendation.RecommendTopK(model, train.Schema, user: 5, k: 10, exclude: seen);
+        var after = fresh.Deep().Recommendation.RecommendTopK(loaded, schema, user: 5, k: 10, exclude: seen);
+        Assert.HasCount(10, before);
+        CollectionAssert.AreEqual(before.Select(s => s.Item).ToList(), after.Select(s => s.Item).ToList());
+        Assert.IsFalse(before.Any(s => seen.Contains(s.Item)), "seen items are excluded");
+        Assert.IsTrue(before.Zip(before.Skip(1)).All(p => p.First.Score >= p.Second.Score), "best first");
+    }
+
+    [TestMethod]
+    [DataRow(ImplicitLoss.BinaryCrossEntropy)]
+    [DataRow(ImplicitLoss.Bpr)]
+    public void ImplicitFeedbackRanksHeldOutInteractionsFarAboveChance(ImplicitLoss loss)
+    {
+        var ml = new MLContext(1);
+        // Interactions: the items each user rated highly. Leave each user's latest one out.
+        var liked = ml.Data.LoadFromEnumerable(Ratings.Train.Concat(Ratings.Test).Where(r => r.Label > 6.5f).ToList());
+        var keyed = ml.Transforms.Conversion.MapValueToKey("UserId").Append(ml.Transforms.Conversion.MapValueToKey("ItemId")).Fit(liked).Transform(liked);
+        var recommendation = ml.Deep().Recommendation;
+        var (train, test) = recommendation.LeaveOneOutSplit(keyed, "UserId", orderColumnName: "Time");
+
+        var model = recommendation.Recommender(new RecommenderOptions
+        {
+            Feedback = FeedbackKind.Implicit, ImplicitLoss = loss, Architecture = RecommenderArchitecture.MatrixFactorization,
+            EmbeddingSize = 8, Epochs = 40, LearningRate = 1e-2, NegativeRatio = 4, WeightDecay = 1e-3,
+        }).Fit(train);
+        var metrics = recommendation.EvaluateRanking(model, test, train, k: 10, negatives: 99, seed: 1);
+        Console.WriteLine($"{loss}: HR@10 {metrics.HitRate:F3}, NDCG@10 {metrics.Ndcg:F3} over {metrics.Cases} users");
+        // Ranking the held-out item among 100 candidates at random gives HR@10 = 0.10 and NDCG@10 ≈ 0.046.
+        Assert.IsGreaterThan(0.25, metrics.HitRate);
+        Assert.IsGreaterThan(0.11, metrics.Ndcg);
+    }
+
+    [TestMethod]
+    public void HitRateAndNdcgMatchHandComputedValues()
+    {
+        // Ranks 0, 3, 12 and 9 at K = 10: three hits; gains 1/log2(2), 1/log2(5), 0, 1/log2(11).
+        var metrics = TopKMetrics.FromRanks([0, 3, 12, 9], k: 10);
+        Assert.AreEqual(0.75, metrics.HitRate, 1e-12);
+        Assert.AreEqual((1 + 1 / Math.Log2(5) + 1 / Math.Log2(11)) / 4, metrics.Ndcg, 1e-12);
+        Assert.AreEqual(4, metrics.Cases);
+        Assert.AreEqual(0.5, TopKMetrics.FromRanks([0, 1], k: 1).HitRate);
+        Assert.AreEqual(0.5, TopKMetrics.FromRanks([0, 1], k: 1).Ndcg, 1e-12);
+        Assert.ThrowsExactly<ArgumentException>(() => TopKMetrics.FromRanks([], k: 10));
+    }
+
+    [TestMethod]
+    public void LeaveOneOutHoldsOutEachUsersLatestInteraction()
+    {
+        var ml = new MLContext(1);
+        var rows = new[]
+        {
+            new SyntheticRatings.Rating { UserId = "a", ItemId = "x", Time = 5 },
+            new SyntheticRatings.Rating { UserId = "a", ItemId = "y", Time = 9 },
+            new SyntheticRatings.Rating { UserId = "a", ItemId = "z", Time = 1 },
+            new SyntheticRatings.Rating { UserId = "b", ItemId = "x", Time = 3 },
+            new SyntheticRatings.Rating { UserId = "c", ItemId = "y", Time = 2 },
+            new SyntheticRatings.Rating { UserId = "c", ItemId = "z", Time = 8 },
+        };
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var keyed = ml.Transforms.Conversion.MapValueToKey("UserId").Fit(data).Transform(data);
+        var (train, test) = ml.Deep().Recommendation.LeaveOneOutSplit(keyed, "UserId", "Time");
+        CollectionAssert.AreEqual(new[] { "a/y", "c/z" }, Pairs(test));
+        CollectionAssert.AreEqual(new[] { "a/x", "a/z", "b/x", "c/y" }, Pairs(train), "single-interaction users stay in training");
+
+        static string[] Pairs(IDataView view) => view.GetColumn<string>("ItemId").Zip(
+            new MLContext().Transforms.Conversion.MapKeyToValue("User", "UserId").Fit(view).Transform(view).GetColumn<string>("User"),
+            (item, user) => $"{user}/{item}").ToArray();
+    }
+
+    [TestMethod]
+    public void BadInputIsNamed()
+    {
+        var ml = new MLContext(1);
+        var recommendation = ml.Deep().Recommendation;
+        var raw = ml.Data.LoadFromEnumerable(Ratings.Train.Take(50).ToList());
+        var notKeys = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => recommendation.MatrixFactorization(epochs: 1).Fit(raw));
+        StringAssert.Contains(notKeys.Message, "'UserId'");
+        StringAssert.Contains(notKeys.Message, "MapValueToKey");
+
+        var rows = Ratings.Train.Take(50).Select(r => new SyntheticRatings.Rating { UserId = r.UserId, ItemId = r.ItemId, Label = r.Label }).ToList();
+        rows[10].Label = -1;
+        var toKeys = ml.Transforms.Conversion.MapValueToKey("UserId").Append(ml.Transforms.Conversion.MapValueToKey("ItemId"));
+        var negative = toKeys.Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => recommendation.MatrixFactorization(epochs: 1).Fit(negative));
+        StringAssert.Contains(error.Message, "'Label'");
+        StringAssert.Contains(error.Message, "-1");
+
+        rows[10].Label = float.NaN;
+        var missing = toKeys.Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => recommendation.MatrixFactorization(epochs: 1).Fit(missing)).Message, "NaN");
+
+        var empty = ml.Data.FilterRowsByColumn(negative, "Label", lowerBound: 100, upperBound: 200);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => recommendation.MatrixFactorization(epochs: 1).Fit(empty)).Message, "no rows");
+    }
+}
