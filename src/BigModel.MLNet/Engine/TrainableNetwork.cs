@@ -9,7 +9,8 @@ namespace BigModel.MLNet.Engine;
 /// </summary>
 /// <param name="Module">The module owning every trainable parameter and buffer.</param>
 /// <param name="Forward">Computes the network's output (logits or predictions) from a batch's inputs.</param>
-public sealed record TrainableNetwork(nn.Module Module, Func<IReadOnlyList<Tensor>, Tensor> Forward)
+/// <param name="Penalty">A regularisation term for the last training forward pass (added to its loss), or null.</param>
+public sealed record TrainableNetwork(nn.Module Module, Func<IReadOnlyList<Tensor>, Tensor> Forward, Func<Tensor?>? Penalty = null)
 {
     /// <summary>Wraps a module with one input tensor.</summary>
     public static TrainableNetwork From(nn.Module<Tensor, Tensor> module) =>

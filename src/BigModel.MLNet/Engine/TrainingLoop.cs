@@ -117,7 +117,8 @@ public sealed class TrainingLoop
     {
         optimizer.ZeroGrad();
         using var output = network.Forward(batch.Inputs);
-        using var loss = BatchLoss(output, batch.Target, classWeights);
+        using var dataLoss = BatchLoss(output, batch.Target, classWeights);
+        using var loss = network.Penalty?.Invoke() is { } penalty ? dataLoss.add(penalty, Scalars.One) : dataLoss.alias();
         loss.backward();
         if (_options.GradientClipNorm is { } norm && norm > 0)
             nn.utils.clip_grad_norm_(network.Module.parameters(), norm);

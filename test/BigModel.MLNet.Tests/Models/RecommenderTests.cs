@@ -93,7 +93,7 @@ public class RecommenderTests
         var model = recommendation.Recommender(new RecommenderOptions
         {
             Feedback = FeedbackKind.Implicit, ImplicitLoss = loss, Architecture = RecommenderArchitecture.MatrixFactorization,
-            EmbeddingSize = 8, Epochs = 40, LearningRate = 1e-2, NegativeRatio = 4, WeightDecay = 1e-3,
+            EmbeddingSize = 8, Epochs = 40, LearningRate = 1e-2, NegativeRatio = 4, EmbeddingRegularization = 0.005,
         }).Fit(train);
         var metrics = recommendation.EvaluateRanking(model, test, train, k: 10, negatives: 99, seed: 1);
         Console.WriteLine($"{loss}: HR@10 {metrics.HitRate:F3}, NDCG@10 {metrics.Ndcg:F3} over {metrics.Cases} users");
@@ -137,6 +137,40 @@ public class RecommenderTests
         static string[] Pairs(IDataView view) => view.GetColumn<string>("ItemId").Zip(
             new MLContext().Transforms.Conversion.MapKeyToValue("User", "UserId").Fit(view).Transform(view).GetColumn<string>("User"),
             (item, user) => $"{user}/{item}").ToArray();
+    }
+
+    [TestMethod]
+    public void NeuMFTakesSideFeaturesAndSavesThem()
+    {
+        var ml = new MLContext(1);
+        var (train, test, _) = Ratings.Load(ml);
+        // A side feature vector per row (here from the rating's time, as two slots).
+        var withFeatures = ml.Transforms.CustomMapping<TimeRow, ItemFeatures>((input, output) =>
+            output.Genres = [input.Time / 1000f, 1f], contractName: null);
+        var featurizer = withFeatures.Fit(train);
+        var (featuredTrain, featuredTest) = (featurizer.Transform(train), featurizer.Transform(test));
+        var estimator = ml.Deep().Recommendation.Recommender(new RecommenderOptions
+        {
+            Architecture = RecommenderArchitecture.NeuMF, ItemFeatureColumnName = "Genres", Epochs = 3, EmbeddingSize = 8,
+        });
+        var model = estimator.Fit(featuredTrain);
+        CollectionAssert.Contains(model.InputColumnNames.ToList(), "Genres");
+        var scores = ColumnValues.Read(model.Transform(featuredTest), "Score");
+        Assert.IsTrue(scores.All(float.IsFinite));
+
+        var implicitWithItemFeatures = new RecommenderOptions { Feedback = FeedbackKind.Implicit, Architecture = RecommenderArchitecture.NeuMF, ItemFeatureColumnName = "Genres" };
+        var error = Assert.ThrowsExactly<ArgumentException>(() => ml.Deep().Recommendation.Recommender(implicitWithItemFeatures));
+        Assert.AreEqual(nameof(RecommenderOptions.ItemFeatureColumnName), error.ParamName);
+    }
+
+    public sealed class TimeRow
+    {
+        public float Time { get; set; }
+    }
+
+    public sealed class ItemFeatures
+    {
+        [VectorType(2)] public float[] Genres { get; set; } = [];
     }
 
     [TestMethod]

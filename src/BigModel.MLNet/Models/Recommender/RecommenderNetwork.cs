@@ -22,6 +22,8 @@ internal sealed class RecommenderNetwork : nn.Module
     private const double InitialStd = 0.05;
 
     private readonly RecommenderArchitecture _architecture;
+    private readonly Scalar _regularization;
+    private Tensor? _penalty;
     private readonly int _userFeatureWidth, _itemFeatureWidth;
     private readonly Parameter global;
     private readonly Embedding userBias, itemBias;
@@ -39,6 +41,7 @@ internal sealed class RecommenderNetwork : nn.Module
         : base(nameof(RecommenderNetwork))
     {
         _architecture = options.Architecture;
+        _regularization = options.EmbeddingRegularization.ToScalar();
         _userFeatureWidth = userFeatureWidth;
         _itemFeatureWidth = itemFeatureWidth;
         global = new Parameter(tensor(new[] { globalBias }));
@@ -78,21 +81,45 @@ internal sealed class RecommenderNetwork : nn.Module
     {
         using var scope = NewDisposeScope();
         var (users, items) = (inputs[0], inputs[1]);
-        var bias = global.add(userBias.call(users).squeeze(-1), Scalars.One).add(itemBias.call(items).squeeze(-1), Scalars.One);
+        var lookups = new List<Tensor> { userBias.call(users), itemBias.call(items) };
+        var bias = global.add(lookups[0].squeeze(-1), Scalars.One).add(lookups[1].squeeze(-1), Scalars.One);
         var prediction = _architecture switch
         {
             RecommenderArchitecture.Biases => bias,
-            RecommenderArchitecture.MatrixFactorization => bias.add((userFactors!.call(users) * itemFactors!.call(items)).sum(-1), Scalars.One),
-            _ => bias.add(NeuMFInteraction(inputs), Scalars.One),
+            RecommenderArchitecture.MatrixFactorization => bias.add(Dot(users, items, lookups), Scalars.One),
+            _ => bias.add(NeuMFInteraction(inputs, lookups), Scalars.One),
         };
+        _penalty = training ? L2(lookups).MoveToOuterDisposeScope() : null;
         return prediction.unsqueeze(-1).MoveToOuterDisposeScope();
     }
 
-    private Tensor NeuMFInteraction(IReadOnlyList<Tensor> inputs)
+    /// <summary>The L2 penalty of the last training forward pass; it belongs to that batch's dispose scope.</summary>
+    public Tensor? Penalty() => _penalty;
+
+    private Tensor Dot(Tensor users, Tensor items, List<Tensor> lookups)
+    {
+        var (user, item) = (userFactors!.call(users), itemFactors!.call(items));
+        lookups.Add(user);
+        lookups.Add(item);
+        return (user * item).sum(-1);
+    }
+
+    /// <summary>λ times the mean (over rows) of the squared norms of everything looked up.</summary>
+    private Tensor L2(List<Tensor> lookups)
+    {
+        long rows = lookups[0].shape[0];
+        var squares = lookups.Select(t => t.square().sum()).Aggregate((a, b) => a.add(b, Scalars.One));
+        using var perRow = (rows * 1.0).ToScalar();
+        return squares.div(perRow).mul(_regularization);
+    }
+
+    private Tensor NeuMFInteraction(IReadOnlyList<Tensor> inputs, List<Tensor> lookups)
     {
         var (users, items) = (inputs[0], inputs[1]);
-        var generalized = userFactors!.call(users) * itemFactors!.call(items);
-        var towerInputs = new List<Tensor> { userTower!.call(users), itemTower!.call(items) };
+        var (user, item, userInTower, itemInTower) = (userFactors!.call(users), itemFactors!.call(items), userTower!.call(users), itemTower!.call(items));
+        lookups.AddRange([user, item, userInTower, itemInTower]);
+        var generalized = user * item;
+        var towerInputs = new List<Tensor> { userInTower, itemInTower };
         towerInputs.AddRange(inputs.Skip(2));
         var hidden = tower!.call(cat(towerInputs, 1));
         var fused = fusion!.call(cat([generalized, hidden], 1)).squeeze(-1);

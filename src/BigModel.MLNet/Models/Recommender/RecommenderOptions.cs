@@ -40,6 +40,14 @@ public sealed class RecommenderOptions : TrainingOptions
     [Range(4, 256, init: 32, logBase: true)]
     public int EmbeddingSize { get; set; } = 32;
 
+    /// <summary>
+    /// L2 penalty on the embeddings and biases a batch looks up (λ·(‖p_u‖² + ‖q_i‖² + b_u² + b_i²) per row), the usual
+    /// regulariser of matrix factorisation: rarely seen users and items stay close to zero, so they lean on the
+    /// biases. Unlike <see cref="TrainingOptions.WeightDecay"/> it leaves the global bias and the tower alone.
+    /// </summary>
+    [Range(0.0, 0.5, init: 0.05)]
+    public double EmbeddingRegularization { get; set; } = 0.05;
+
     /// <summary>Hidden layers of the NeuMF MLP tower.</summary>
     public int[] MlpLayers { get; set; } = [64, 32];
 
@@ -67,6 +75,8 @@ public sealed class RecommenderOptions : TrainingOptions
             throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), EmbeddingSize, $"{nameof(EmbeddingSize)} must be at least 1.");
         if (MlpLayers is null || MlpLayers.Any(units => units < 1))
             throw new ArgumentOutOfRangeException(nameof(MlpLayers), "Every MLP layer needs at least one unit.");
+        if (EmbeddingRegularization < 0)
+            throw new ArgumentOutOfRangeException(nameof(EmbeddingRegularization), EmbeddingRegularization, $"{nameof(EmbeddingRegularization)} must not be negative.");
         if (NegativeRatio < 1)
             throw new ArgumentOutOfRangeException(nameof(NegativeRatio), NegativeRatio, $"{nameof(NegativeRatio)} must be at least 1.");
         if (Feedback == FeedbackKind.Implicit && ItemFeatureColumnName is not null)
