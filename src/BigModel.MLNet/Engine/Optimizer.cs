@@ -14,6 +14,10 @@ namespace BigModel.MLNet.Engine;
 /// pressure (any ML.NET pipeline) a finaliser can free one mid-call, and <c>step()</c> then fails at random
 /// with "Expected false to be true ... toFloat". Here every scalar lives in a <c>using</c> (or in <see cref="Scalars"/>)
 /// until its call returns, and no overload that makes a hidden scalar (such as <c>add_(x)</c>) is used.
+/// <para>
+/// Sparse gradients (embedding tables created with <c>sparse: true</c>) update only the rows a batch touched, with
+/// their moments ("lazy" Adam): a table of 100,000 users then costs per step what its batch uses, not its size.
+/// </para>
 /// </remarks>
 internal sealed class Optimizer : IDisposable
 {
@@ -24,7 +28,7 @@ internal sealed class Optimizer : IDisposable
     private readonly double _momentum;
     private readonly Parameter[] _parameters;
     private readonly Tensor?[] _first;   // Adam: first moment; SGD: momentum buffer
-    private readonly Tensor?[] _second;  // Adam: second moment
+    private readonly Tensor?[] _second;  // Adam: second moment (unused by SGD)
     private long _steps;
 
     public Optimizer(OptimizerKind kind, IEnumerable<Parameter> parameters, double weightDecay, double momentum)
@@ -37,14 +41,11 @@ internal sealed class Optimizer : IDisposable
         _second = new Tensor?[_parameters.Length];
     }
 
-    /// <summary>Clears every parameter's gradient.</summary>
+    /// <summary>Drops every parameter's gradient (the next backward pass allocates fresh ones, sparse or dense).</summary>
     public void ZeroGrad()
     {
         foreach (var parameter in _parameters)
-        {
-            using var grad = parameter.grad;
-            grad?.zero_();
-        }
+            parameter.grad = null;
     }
 
     /// <summary>Applies one update with learning rate <paramref name="learningRate"/>.</summary>
@@ -59,14 +60,39 @@ internal sealed class Optimizer : IDisposable
             var grad = parameter.grad;
             if (grad is null)
                 continue;
-            if (_kind == OptimizerKind.Sgd)
-                SgdStep(i, parameter, grad, learningRate);
+            if (grad.is_sparse)
+                SparseStep(i, parameter, grad, learningRate);
             else
-                AdamStep(i, parameter, grad, learningRate);
+                DenseStep(i, parameter, grad, learningRate);
         }
     }
 
-    private void AdamStep(int i, Parameter parameter, Tensor grad, double learningRate)
+    /// <summary>
+    /// Applies the dense rule to the touched rows only: gather the rows (summing repeated indices), update them and
+    /// their optimiser state as if they were a small dense parameter, and scatter them back.
+    /// </summary>
+    private void SparseStep(int i, Parameter parameter, Tensor grad, double learningRate)
+    {
+        var (rows, inverse, _) = unique(grad.SparseIndices[0], sorted: true, return_inverse: true);
+        var values = zeros(rows.shape[0], parameter.shape[1], device: parameter.device).index_add_(0, inverse!, grad.SparseValues, Scalars.One);
+        var touched = parameter.index_select(0, rows);
+        var first = State(_first, i, parameter).index_select(0, rows);
+        var second = _kind == OptimizerKind.Sgd ? null : State(_second, i, parameter).index_select(0, rows);
+        Update(touched, values, first, second, learningRate);
+        parameter.index_copy_(0, rows, touched);
+        _first[i]!.index_copy_(0, rows, first);
+        if (second is not null)
+            _second[i]!.index_copy_(0, rows, second);
+    }
+
+    private void DenseStep(int i, Parameter parameter, Tensor grad, double learningRate) =>
+        Update(parameter, grad, State(_first, i, parameter), _kind == OptimizerKind.Sgd ? null : State(_second, i, parameter), learningRate);
+
+    private static Tensor State(Tensor?[] states, int i, Parameter parameter) =>
+        states[i] ??= zeros_like(parameter).DetachFromDisposeScope();
+
+    /// <summary>One update of <paramref name="parameter"/> (a whole parameter, or its touched rows) and its state.</summary>
+    private void Update(Tensor parameter, Tensor grad, Tensor first, Tensor? second, double learningRate)
     {
         if (_weightDecay > 0)
         {
@@ -81,8 +107,27 @@ internal sealed class Optimizer : IDisposable
                 grad = grad.add(parameter, decay);
             }
         }
-        var first = _first[i] ??= zeros_like(parameter).DetachFromDisposeScope();
-        var second = _second[i] ??= zeros_like(parameter).DetachFromDisposeScope();
+        if (second is null)
+            SgdUpdate(parameter, grad, first, learningRate);
+        else
+            AdamUpdate(parameter, grad, first, second, learningRate);
+    }
+
+    private void SgdUpdate(Tensor parameter, Tensor grad, Tensor momentumBuffer, double learningRate)
+    {
+        using var step = (-learningRate).ToScalar();
+        if (_momentum == 0)
+        {
+            parameter.add_(grad, step);
+            return;
+        }
+        using var momentum = _momentum.ToScalar();
+        momentumBuffer.mul_(momentum).add_(grad, Scalars.One);
+        parameter.add_(momentumBuffer, step);
+    }
+
+    private void AdamUpdate(Tensor parameter, Tensor grad, Tensor first, Tensor second, double learningRate)
+    {
         using var beta1 = Beta1.ToScalar();
         using var oneMinusBeta1 = (1 - Beta1).ToScalar();
         using var beta2 = Beta2.ToScalar();
@@ -97,26 +142,6 @@ internal sealed class Optimizer : IDisposable
         using var stepSize = (-learningRate / correction1).ToScalar();
         var denominator = second.sqrt().div_(rootCorrection2).add_(epsilon, Scalars.One);
         parameter.addcdiv_(first, denominator, stepSize);
-    }
-
-    private void SgdStep(int i, Parameter parameter, Tensor grad, double learningRate)
-    {
-        if (_weightDecay > 0)
-        {
-            using var decay = _weightDecay.ToScalar();
-            grad = grad.add(parameter, decay);
-        }
-        if (_momentum > 0)
-        {
-            using var momentum = _momentum.ToScalar();
-            if (_first[i] is { } buffer)
-                buffer.mul_(momentum).add_(grad, Scalars.One);
-            else
-                _first[i] = grad.clone().DetachFromDisposeScope();
-            grad = _first[i]!;
-        }
-        using var step = (-learningRate).ToScalar();
-        parameter.add_(grad, step);
     }
 
     public void Dispose()

@@ -23,7 +23,12 @@ internal sealed class RegressionTask : PredictionTask
 
     public override PredictionKind Kind => PredictionKind.Regression;
 
-    public override LossFunction Loss => static (output, target) => (output.squeeze(-1) - target).square();
+    // error · error rather than square(): TorchSharp's square() is pow(2) with an unrooted temporary scalar.
+    public override LossFunction Loss => static (output, target) =>
+    {
+        using var error = output.squeeze(-1) - target;
+        return error * error;
+    };
     public override bool IsClassification => false;
     public override int OutputSize => 1;
 

@@ -108,7 +108,7 @@ internal sealed class RecommenderNetwork : nn.Module
     private Tensor L2(List<Tensor> lookups)
     {
         long rows = lookups[0].shape[0];
-        var squares = lookups.Select(t => t.square().sum()).Aggregate((a, b) => a.add(b, Scalars.One));
+        var squares = lookups.Select(t => (t * t).sum()).Aggregate((a, b) => a.add(b, Scalars.One));
         using var perRow = (rows * 1.0).ToScalar();
         return squares.div(perRow).mul(_regularization);
     }
@@ -160,16 +160,20 @@ internal sealed class RecommenderNetwork : nn.Module
         return graph.AddNode("Reshape", [prediction, graph.AddInitializer("column", [-1L, 1L], 2)]);
     }
 
-    /// <summary>An embedding table indexed by key; row 0 (the unknown key) is zero and receives no gradient.</summary>
+    /// <summary>
+    /// An embedding table indexed by key; row 0 (the unknown key) is zero and receives no gradient. Gradients are
+    /// sparse, so each step updates only the rows its batch looked up (see <c>Engine/Optimizer.cs</c>).
+    /// </summary>
     private static Embedding KeyTable(int keys, int width, bool zero = false)
     {
-        var table = nn.Embedding(keys + 1, width, padding_idx: 0);
+        var table = nn.Embedding(keys + 1, width, padding_idx: 0, sparse: true);
         using var _ = no_grad();
         if (zero)
             table.weight!.zero_();
         else
             nn.init.normal_(table.weight!, 0, InitialStd);
-        table.weight![0].zero_();
+        using var unknown = table.weight![0];
+        unknown.zero_();
         return table;
     }
 }
