@@ -60,6 +60,7 @@ foreach (var (name, architecture, withGenres) in new[]
 var implicitResults = new List<object>();
 foreach (var (name, architecture, loss) in new[]
 {
+    ("biases (popularity), logistic", RecommenderArchitecture.Biases, ImplicitLoss.BinaryCrossEntropy),
     ("matrix factorisation, logistic", RecommenderArchitecture.MatrixFactorization, ImplicitLoss.BinaryCrossEntropy),
     ("matrix factorisation, BPR", RecommenderArchitecture.MatrixFactorization, ImplicitLoss.Bpr),
     ("NeuMF, logistic", RecommenderArchitecture.NeuMF, ImplicitLoss.BinaryCrossEntropy),
