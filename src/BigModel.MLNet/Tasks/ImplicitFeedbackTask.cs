@@ -1,8 +1,6 @@
 using BigModel.MLNet.Engine;
-using BigModel.MLNet.Export;
 using BigModel.MLNet.Glue.Columns;
 using BigModel.MLNet.Models.Recommender;
-using BigModel.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -69,15 +67,4 @@ internal sealed class ImplicitFeedbackTask(int itemCount, int negativeRatio, Imp
         using var logLikelihood = nn.functional.logsigmoid(margin);
         return logLikelihood.mean([0]).neg();
     }
-
-    public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput) => AddScalarScore(graph, networkOutput);
-
-    public override string[] ScorerOutputs => [Score];
-    public override string[] PersistedOutputs => [Score];
-
-    public override IEstimator<ITransformer> PersistedOutputMapping(MLContext context) =>
-        context.Transforms.CustomMapping(new RegressionScoreMapping().GetMapping(), RegressionScoreMapping.ContractName);
-
-    public override IReadOnlyList<ScoreColumn> OutputColumns { get; } =
-        [new(Score, NumberDataViewType.Single, null, batch => ScalarGetter(batch, Score))];
 }

@@ -1,6 +1,7 @@
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Glue.Columns;
+using BigModel.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -36,19 +37,23 @@ internal abstract class PredictionTask : ITrainingTask
     /// </summary>
     public virtual TensorBatch CompleteBatch(TensorBatch batch, Random random) => batch;
 
+    // The defaults below describe a model with one scalar output, Score (regression, rankings); classifiers override them.
+
     /// <summary>Appends the head (activation, arg-max) and declares the graph's outputs.</summary>
-    public abstract void AddOnnxOutputs(OnnxGraph graph, string networkOutput);
+    public virtual void AddOnnxOutputs(OnnxGraph graph, string networkOutput) => AddScalarScore(graph, networkOutput);
 
     /// <summary>The float ONNX outputs the batch scorer fetches.</summary>
-    public abstract string[] ScorerOutputs { get; }
+    public virtual string[] ScorerOutputs => [Score];
 
     /// <summary>The ONNX outputs a saved model's <c>OnnxTransformer</c> produces.</summary>
-    public abstract string[] PersistedOutputs { get; }
+    public virtual string[] PersistedOutputs => [Score];
 
     /// <summary>The ML.NET steps after the <c>OnnxTransformer</c> that give the standard scalar/key columns.</summary>
-    public abstract IEstimator<ITransformer> PersistedOutputMapping(MLContext context);
+    public virtual IEstimator<ITransformer> PersistedOutputMapping(MLContext context) =>
+        context.Transforms.CustomMapping(new RegressionScoreMapping().GetMapping(), RegressionScoreMapping.ContractName);
 
-    public abstract IReadOnlyList<ScoreColumn> OutputColumns { get; }
+    public virtual IReadOnlyList<ScoreColumn> OutputColumns { get; } =
+        [new(Score, NumberDataViewType.Single, null, batch => ScalarGetter(batch, Score))];
 
     /// <summary>The output columns as a schema (for <c>GetOutputSchema</c>).</summary>
     public DataViewSchema OutputSchema()

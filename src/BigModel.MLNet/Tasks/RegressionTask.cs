@@ -1,7 +1,5 @@
 using BigModel.MLNet.Engine;
-using BigModel.MLNet.Export;
 using BigModel.MLNet.Glue.Columns;
-using BigModel.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -34,18 +32,4 @@ internal sealed class RegressionTask : PredictionTask
 
     public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
         new SingleLabelReader(row, column, capacity, _minimum);
-
-    public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput)
-    {
-        AddScalarScore(graph, networkOutput);
-    }
-
-    public override string[] ScorerOutputs => [Score];
-    public override string[] PersistedOutputs => [Score];
-
-    public override IEstimator<ITransformer> PersistedOutputMapping(MLContext context) =>
-        context.Transforms.CustomMapping(new RegressionScoreMapping().GetMapping(), RegressionScoreMapping.ContractName);
-
-    public override IReadOnlyList<ScoreColumn> OutputColumns { get; } =
-        [new(Score, NumberDataViewType.Single, null, batch => ScalarGetter(batch, Score))];
 }
