@@ -11,7 +11,8 @@ namespace BigModel.MLNet.Export;
 /// <remarks>
 /// Supported: <c>Sequential</c>, <c>Linear</c>, <c>ReLU</c>, <c>LeakyReLU</c>, <c>GELU</c>, <c>SiLU</c>,
 /// <c>ELU</c>, <c>Tanh</c>, <c>Sigmoid</c>, <c>Softmax</c>, <c>Dropout</c>, <c>Identity</c>, <c>Flatten</c>,
-/// <c>BatchNorm1d</c>, <c>LayerNorm</c>, and any module implementing <see cref="IOnnxExportable"/>.
+/// <c>BatchNorm1d</c>/<c>2d</c>, <c>LayerNorm</c>, <c>Conv2d</c> (explicit zero padding), <c>MaxPool2d</c>,
+/// <c>AvgPool2d</c>, <c>AdaptiveAvgPool2d</c> to 1×1, and any module implementing <see cref="IOnnxExportable"/>.
 /// </remarks>
 public static class LayerExporter
 {
@@ -35,7 +36,11 @@ public static class LayerExporter
             Softmax softmax => graph.AddNode("Softmax", [input], null, OnnxAttribute.Of("axis", (long)softmax.dim)),
             Dropout or Identity => input,
             Flatten flatten => ExportFlatten(graph, flatten, input),
-            BatchNorm1d norm => ExportBatchNorm(graph, norm, input),
+            BatchNorm norm => ExportBatchNorm(graph, norm, input),
+            Conv2d conv => ExportConv(graph, conv, input),
+            MaxPool2d pool => ExportMaxPool(graph, pool, input),
+            AvgPool2d pool => ExportAveragePool(graph, pool, input),
+            AdaptiveAvgPool2d pool => ExportAdaptiveAveragePool(graph, pool, input),
             LayerNorm norm => ExportLayerNorm(graph, norm, input),
             _ => throw new NotSupportedException(
                 $"Layer '{module.GetName()}' of type {module.GetType().Name} has no ONNX export. Build the network from " +
@@ -80,7 +85,7 @@ public static class LayerExporter
         return graph.AddNode("Flatten", [input], null, OnnxAttribute.Of("axis", 1L));
     }
 
-    private static string ExportBatchNorm(OnnxGraph graph, BatchNorm1d norm, string input)
+    private static string ExportBatchNorm(OnnxGraph graph, BatchNorm norm, string input)
     {
         long channels = norm.num_features;
         float[] ones = Enumerable.Repeat(1f, (int)channels).ToArray();
@@ -91,6 +96,52 @@ public static class LayerExporter
         return graph.AddNode("BatchNormalization", [input, scale, bias, mean, variance], null,
             OnnxAttribute.Of("epsilon", (float)norm.eps));
     }
+
+    private static string ExportConv(OnnxGraph graph, Conv2d conv, string input)
+    {
+        if (conv.padding_type is not null || conv.padding_mode != PaddingModes.Zeros || conv.transposed)
+            throw new NotSupportedException($"Conv2d '{conv.GetName()}': only explicit zero padding exports to ONNX.");
+        string weight = graph.AddInitializer("conv_weight", ToArray(conv.weight!), conv.weight!.shape);
+        string[] inputs = conv.bias is null
+            ? [input, weight]
+            : [input, weight, graph.AddInitializer("conv_bias", ToArray(conv.bias), conv.out_channels)];
+        return graph.AddNode("Conv", inputs, null,
+            OnnxAttribute.Of("kernel_shape", conv.kernel_size),
+            OnnxAttribute.Of("strides", conv.stride),
+            OnnxAttribute.Of("pads", Pads(conv.padding ?? [0, 0])),
+            OnnxAttribute.Of("dilations", conv.dilation),
+            OnnxAttribute.Of("group", conv.groups));
+    }
+
+    private static string ExportMaxPool(OnnxGraph graph, MaxPool2d pool, string input) =>
+        graph.AddNode("MaxPool", [input], null,
+            OnnxAttribute.Of("kernel_shape", pool.kernel_size),
+            OnnxAttribute.Of("strides", pool.stride is { Length: > 0 } stride ? stride : pool.kernel_size),
+            OnnxAttribute.Of("pads", Pads(pool.padding ?? [0, 0])),
+            OnnxAttribute.Of("dilations", pool.dilation is { Length: > 0 } dilation ? dilation : [1L, 1L]),
+            OnnxAttribute.Of("ceil_mode", pool.ceil_mode ? 1L : 0L));
+
+    private static string ExportAveragePool(OnnxGraph graph, AvgPool2d pool, string input)
+    {
+        if (pool.divisor_override is not null)
+            throw new NotSupportedException("AvgPool2d with divisor_override has no ONNX export.");
+        return graph.AddNode("AveragePool", [input], null,
+            OnnxAttribute.Of("kernel_shape", pool.kernel_size),
+            OnnxAttribute.Of("strides", pool.stride is { Length: > 0 } stride ? stride : pool.kernel_size),
+            OnnxAttribute.Of("pads", Pads(pool.padding ?? [0, 0])),
+            OnnxAttribute.Of("ceil_mode", pool.ceil_mode ? 1L : 0L),
+            OnnxAttribute.Of("count_include_pad", pool.count_include_pad ? 1L : 0L));
+    }
+
+    private static string ExportAdaptiveAveragePool(OnnxGraph graph, AdaptiveAvgPool2d pool, string input)
+    {
+        if (pool.output_size.Any(size => size != 1))
+            throw new NotSupportedException("Only AdaptiveAvgPool2d to 1×1 (global average pooling) exports to ONNX.");
+        return graph.AddNode("GlobalAveragePool", [input]);
+    }
+
+    /// <summary>PyTorch's symmetric [height, width] padding as ONNX's [top, left, bottom, right].</summary>
+    private static long[] Pads(long[] padding) => padding.Length == 1 ? [padding[0], padding[0], padding[0], padding[0]] : [.. padding, .. padding];
 
     private static string ExportLayerNorm(OnnxGraph graph, LayerNorm norm, string input)
     {

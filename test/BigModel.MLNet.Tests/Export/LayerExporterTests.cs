@@ -30,6 +30,27 @@ public class LayerExporterTests
     }
 
     [TestMethod]
+    public void ExportedConvolutionalNetworkMatchesTorchSharp()
+    {
+        torch.manual_seed(11);
+        var network = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding: 1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 8, 3, stride: 2, padding: 1, bias: false), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4));
+        network.train();
+        using (var warm = torch.normal(0.5, 2.0, [16, 3, 12, 12])) network.call(warm).Dispose();
+        network.eval();
+        using var input = torch.randn(2, 3, 12, 12);
+        using var expected = network.call(input);
+
+        var graph = new OnnxGraph();
+        string x = graph.AddInput("x", OnnxElementType.Float, null, 3, 12, 12);
+        graph.AddOutput("y", LayerExporter.Export(graph, network, x), OnnxElementType.Float, null, 4);
+        using var session = new InferenceSession(OnnxModelWriter.Write(graph, "test"));
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("x", new DenseTensor<float>(LayerExporter.ToArray(input), [2, 3, 12, 12]))]);
+        CollectionAssert.That.AreClose(LayerExporter.ToArray(expected), results.Single().AsEnumerable<float>().ToArray(), 1e-4f);
+    }
+
+    [TestMethod]
     public void UnsupportedLayerIsNamedInTheError()
     {
         var network = nn.Sequential(("dense", nn.Linear(2, 2)), ("pool", nn.AdaptiveAvgPool1d(1)));
