@@ -35,6 +35,14 @@ public sealed class DeepCatalog
     public DeepRecommendationCatalog Recommendation { get; }
 
     /// <summary>
+    /// Loads MNIST-format (IDX) image and label files, gzipped or not, such as Fashion-MNIST's: an <c>Image</c> column
+    /// (Height × Width pixels scaled to [0, 1]) and a <c>Label</c> column (<c>Single</c>; map it to a key to classify).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is not an IDX file of bytes, or the counts disagree (the message names the file).</exception>
+    public IDataView LoadIdx(string imagesPath, string labelsPath) => new Data.IdxDataView(imagesPath, labelsPath);
+
+    /// <summary>
     /// Cancels everything running under this context, ML.NET trainers included; a running <c>Fit</c> of this package
     /// stops before its next batch with <see cref="OperationCanceledException"/>. The context stays cancelled.
     /// </summary>

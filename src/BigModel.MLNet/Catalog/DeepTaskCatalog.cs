@@ -1,6 +1,7 @@
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Models;
+using BigModel.MLNet.Models.Cnn;
 using BigModel.MLNet.Models.Mlp;
 using BigModel.MLNet.Tasks;
 using Microsoft.ML;
@@ -51,6 +52,43 @@ public sealed class DeepTaskCatalog
         options.Validate();
         return new DeepTrainer(_context, FeatureVectorSpec($"Mlp{Kind}", options.LabelColumnName, options.FeatureColumnName,
             shape => MlpNetwork.Create(shape, options)), options);
+    }
+
+    /// <summary>A small convolutional network (conv–batch-norm–ReLU–pool blocks, dropout, dense) on an image column.</summary>
+    /// <param name="labelColumnName">The label column.</param>
+    /// <param name="featureColumnName">The image column: Channels × Height × Width <c>Single</c> pixels, channel-major.</param>
+    /// <param name="imageHeight">Image height.</param>
+    /// <param name="imageWidth">Image width.</param>
+    /// <param name="imageChannels">Colour channels.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    public DeepTrainer Cnn(string labelColumnName = "Label", string featureColumnName = "Image", int imageHeight = 28, int imageWidth = 28,
+        int imageChannels = 1, int epochs = 10) =>
+        Cnn(new CnnOptions
+        {
+            LabelColumnName = labelColumnName, FeatureColumnName = featureColumnName, ImageHeight = imageHeight,
+            ImageWidth = imageWidth, ImageChannels = imageChannels, Epochs = epochs,
+        });
+
+    /// <summary>A small convolutional network configured by <paramref name="options"/>.</summary>
+    public DeepTrainer Cnn(CnnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var augmentation = new ImageAugmentation(options);
+        string image = options.FeatureColumnName;
+        var spec = new ModelSpec($"Cnn{Kind}", [new FloatVectorInput(image)], options.LabelColumnName,
+            schema => PredictionTask.Create(Kind, schema[options.LabelColumnName]),
+            request =>
+            {
+                int expected = options.ImageChannels * options.ImageHeight * options.ImageWidth;
+                if (request.InputSizes[0] != expected)
+                    throw new ArgumentOutOfRangeException(image,
+                        $"Column '{image}' has {request.InputSizes[0]} values per row, but ImageChannels × ImageHeight × ImageWidth = " +
+                        $"{options.ImageChannels} × {options.ImageHeight} × {options.ImageWidth} = {expected}.");
+                return BuiltNetwork.FromModule(new SmallCnn(options, request.Task.OutputSize));
+            },
+            augmentation.IsActive ? augmentation.Apply : null);
+        return new DeepTrainer(_context, spec, options);
     }
 
     /// <summary>

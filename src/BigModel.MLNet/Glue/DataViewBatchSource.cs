@@ -24,6 +24,7 @@ internal sealed class DataViewBatchSource : IBatchSource
     private readonly int _batchSize;
     private readonly int _poolSize;
     private readonly int _seed;
+    private readonly Func<TensorBatch, Random, TensorBatch>? _augment;
 
     /// <param name="data">The rows.</param>
     /// <param name="inputs">The network's input columns, in the order its forward pass takes them.</param>
@@ -33,9 +34,11 @@ internal sealed class DataViewBatchSource : IBatchSource
     /// <param name="shuffleBufferSize">Rows in the shuffle pool.</param>
     /// <param name="role">"training" or "validation", for error messages.</param>
     /// <param name="seed">Seeds the randomness of unshuffled epochs (negative sampling for validation).</param>
+    /// <param name="augment">Applied to the batches of shuffled (training) epochs only, or null.</param>
     public DataViewBatchSource(IDataView data, IReadOnlyList<ModelInput> inputs, string? labelColumn, PredictionTask task,
-        int batchSize, int shuffleBufferSize, string role, int seed)
+        int batchSize, int shuffleBufferSize, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment = null)
     {
+        _augment = augment;
         _data = data;
         _inputs = inputs;
         _labelColumn = labelColumn;
@@ -92,7 +95,10 @@ internal sealed class DataViewBatchSource : IBatchSource
             var batch = shuffle is null ? TakeOldest(pool, ref count, take) : TakeRandom(pool, ref count, take, shuffle);
             var tensors = readers.Select(r => r.ToTensor(batch, device)).ToList();
             var target = label is null ? ones(batch.Length, device: device) : tensors[^1];
-            yield return _task.CompleteBatch(new TensorBatch(tensors.Take(_inputs.Count).ToList(), target), random);
+            var read = new TensorBatch(tensors.Take(_inputs.Count).ToList(), target);
+            if (shuffle is not null && _augment is not null)
+                read = _augment(read, shuffle);
+            yield return _task.CompleteBatch(read, random);
             foreach (int slot in batch)
                 free.Push(slot);
         }

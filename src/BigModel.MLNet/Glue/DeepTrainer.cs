@@ -67,8 +67,8 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             var split = _context.Data.TrainTestSplit(trainData, _options.ValidationFraction, seed: seed);
             (trainData, validationData) = (split.TrainSet, split.TestSet);
         }
-        var training = Source(trainData, task, "training", seed);
-        var validation = validationData is null ? null : Source(validationData, task, "validation", seed);
+        var training = Source(trainData, task, "training", seed, _spec.AugmentTraining);
+        var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null);
 
         var device = DeviceSelector.Select(_options.Device, services.GpuDeviceId, services.FallbackToCpu, out string reason);
         string sizes = string.Join(", ", inputs.Select(i => $"{i.ColumnName} {i.Size}"));
@@ -102,8 +102,8 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         return (task, inputs);
     }
 
-    private DataViewBatchSource Source(IDataView data, PredictionTask task, string role, int seed) =>
-        new(data, _spec.Inputs, _spec.LabelColumn, task, _options.BatchSize, _options.ShuffleBufferSize, role, seed);
+    private DataViewBatchSource Source(IDataView data, PredictionTask task, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment) =>
+        new(data, _spec.Inputs, _spec.LabelColumn, task, _options.BatchSize, _options.ShuffleBufferSize, role, seed, augment);
 
     internal static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(name,

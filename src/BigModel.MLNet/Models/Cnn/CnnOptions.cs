@@ -1,0 +1,62 @@
+using BigModel.MLNet.Engine;
+using Microsoft.ML.SearchSpace;
+
+namespace BigModel.MLNet.Models.Cnn;
+
+/// <summary>Options of the small convolutional image model: columns, image shape, architecture, augmentation, training.</summary>
+public sealed class CnnOptions : TrainingOptions
+{
+    /// <summary>The label column (a key for multiclass classification).</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>The image column: a known-size <c>Single</c> vector of Channels × Height × Width pixels in channel-major
+    /// order, as <c>ExtractPixels</c> and <c>LoadIdx</c> produce.</summary>
+    public string FeatureColumnName { get; set; } = "Image";
+
+    /// <summary>Colour channels (1 for grey, 3 for RGB).</summary>
+    public int ImageChannels { get; set; } = 1;
+
+    /// <summary>Image height in pixels.</summary>
+    public int ImageHeight { get; set; } = 28;
+
+    /// <summary>Image width in pixels.</summary>
+    public int ImageWidth { get; set; } = 28;
+
+    /// <summary>Filters of each conv–batch-norm–ReLU–max-pool block; each block halves height and width.</summary>
+    public int[] Filters { get; set; } = [32, 64];
+
+    /// <summary>Units of the dense layer before the output.</summary>
+    [Range(16, 1024, init: 128, logBase: true)]
+    public int DenseUnits { get; set; } = 128;
+
+    /// <summary>Dropout before each dense layer (training only).</summary>
+    [Range(0.0, 0.7, init: 0.25)]
+    public double DropoutRate { get; set; } = 0.25;
+
+    /// <summary>Training only: flip each image left–right with probability ½.</summary>
+    [BooleanChoice(defaultValue: false)]
+    public bool RandomHorizontalFlip { get; set; }
+
+    /// <summary>Training only: pad each image by this many zero pixels per side and crop it back at a random offset
+    /// (0 turns it off).</summary>
+    [Range(0, 8, init: 0)]
+    public int RandomCropPadding { get; set; }
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (ImageChannels < 1 || ImageHeight < 1 || ImageWidth < 1)
+            throw new ArgumentOutOfRangeException(nameof(ImageChannels), "Image channels, height and width must be positive.");
+        if (Filters is null || Filters.Length == 0 || Filters.Any(f => f < 1))
+            throw new ArgumentOutOfRangeException(nameof(Filters), "Give at least one block, each with at least one filter.");
+        if (ImageHeight >> Filters.Length < 1 || ImageWidth >> Filters.Length < 1)
+            throw new ArgumentOutOfRangeException(nameof(Filters), $"{Filters.Length} pooling blocks shrink a {ImageHeight}×{ImageWidth} image to nothing.");
+        if (DenseUnits < 1)
+            throw new ArgumentOutOfRangeException(nameof(DenseUnits), DenseUnits, $"{nameof(DenseUnits)} must be at least 1.");
+        if (DropoutRate is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(DropoutRate), DropoutRate, $"{nameof(DropoutRate)} must be in [0, 1).");
+        if (RandomCropPadding < 0)
+            throw new ArgumentOutOfRangeException(nameof(RandomCropPadding), RandomCropPadding, $"{nameof(RandomCropPadding)} must not be negative.");
+    }
+}

@@ -1,0 +1,53 @@
+using BigModel.MLNet.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Models.Cnn;
+
+/// <summary>
+/// Random flips and padded crops applied to training batches only (the batch source calls it for shuffled epochs,
+/// never for validation or scoring). Randomness comes from the epoch's generator, so a seed reproduces a run.
+/// </summary>
+internal sealed class ImageAugmentation(CnnOptions options)
+{
+    public bool IsActive => options.RandomHorizontalFlip || options.RandomCropPadding > 0;
+
+    /// <summary>Returns the batch with its first input (flat pixels) augmented.</summary>
+    public TensorBatch Apply(TensorBatch batch, Random random)
+    {
+        var pixels = batch.Inputs[0];
+        long rows = pixels.shape[0];
+        var images = pixels.view(-1, options.ImageChannels, options.ImageHeight, options.ImageWidth);
+        if (options.RandomHorizontalFlip)
+            images = Flip(images, random);
+        if (options.RandomCropPadding > 0)
+            images = Crop(images, random, options.RandomCropPadding);
+        var inputs = batch.Inputs.ToList();
+        inputs[0] = images.reshape(rows, -1);
+        return batch with { Inputs = inputs };
+    }
+
+    private static Tensor Flip(Tensor images, Random random)
+    {
+        long[] chosen = Enumerable.Range(0, (int)images.shape[0]).Where(_ => random.Next(2) == 1).Select(i => (long)i).ToArray();
+        if (chosen.Length == 0)
+            return images;
+        var result = images.clone();
+        var index = tensor(chosen, device: images.device);
+        result.index_copy_(0, index, images.index_select(0, index).flip(3));
+        return result;
+    }
+
+    private static Tensor Crop(Tensor images, Random random, int padding)
+    {
+        long height = images.shape[2], width = images.shape[3];
+        var padded = nn.functional.pad(images, [padding, padding, padding, padding]);
+        var crops = new Tensor[images.shape[0]];
+        for (int i = 0; i < crops.Length; i++)
+        {
+            int top = random.Next(2 * padding + 1), left = random.Next(2 * padding + 1);
+            crops[i] = padded[i].narrow(1, top, height).narrow(2, left, width);
+        }
+        return stack(crops);
+    }
+}

@@ -1,0 +1,92 @@
+using System.IO.Compression;
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Models.Cnn;
+using BigModel.MLNet.Tests.Fixtures;
+using Microsoft.ML;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Tests.Models;
+
+[TestClass]
+public class CnnTests
+{
+    private static CnnOptions Options(int epochs) => new()
+    {
+        ImageHeight = SyntheticImages.Size, ImageWidth = SyntheticImages.Size, Filters = [8, 16], DenseUnits = 32,
+        Epochs = epochs, LearningRate = 3e-3, BatchSize = 32, RandomHorizontalFlip = true, RandomCropPadding = 1,
+    };
+
+    [TestMethod]
+    public void LearnsDrawnShapesFarAboveChanceAndSavesThem()
+    {
+        var ml = new MLContext(1);
+        var toKey = ml.Transforms.Conversion.MapValueToKey("Label");
+        var train = SyntheticImages.Load(ml, 900, 1);
+        var test = SyntheticImages.Load(ml, 300, 2);
+        var estimator = toKey.Append(ml.Deep().MulticlassClassification.Cnn(Options(epochs: 8)));
+        var model = estimator.Fit(train);
+
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        Assert.IsGreaterThan(0.9, metrics.MacroAccuracy, $"macro accuracy {metrics.MacroAccuracy:F3} (chance 0.33)");
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score", "PredictedLabel");
+    }
+
+    [TestMethod]
+    public void AugmentationChangesTrainingBatchesOnlyAndIsReproducible()
+    {
+        var options = Options(epochs: 1);
+        var augmentation = new ImageAugmentation(options);
+        var rows = SyntheticImages.Generate(8, 3).ToList();
+        using var pixels = tensor(rows.SelectMany(r => r.Image).ToArray(), [8, SyntheticImages.Size * SyntheticImages.Size]);
+        using var target = zeros(8);
+        var batch = new TensorBatch([pixels], target);
+
+        using var first = augmentation.Apply(batch, new Random(5)).Inputs[0];
+        using var again = augmentation.Apply(batch, new Random(5)).Inputs[0];
+        using var other = augmentation.Apply(batch, new Random(6)).Inputs[0];
+        CollectionAssert.AreEqual(pixels.shape, first.shape);
+        Assert.IsTrue(first.allclose(again, 0, 0), "the same generator gives the same augmentation");
+        Assert.IsFalse(first.allclose(pixels, 0, 0), "images changed");
+        Assert.IsFalse(first.allclose(other, 0, 0), "another generator, another augmentation");
+
+        // Scoring never augments: transforming twice gives identical scores.
+        var ml = new MLContext(1);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(SyntheticImages.Load(ml, 60, 1)).Transform(SyntheticImages.Load(ml, 60, 1));
+        var model = ml.Deep().MulticlassClassification.Cnn(options).Fit(data);
+        CollectionAssert.AreEqual(ColumnValues.Read(model.Transform(data), "Score"), ColumnValues.Read(model.Transform(data), "Score"));
+    }
+
+    [TestMethod]
+    public void WrongImageSizeIsNamed()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(SyntheticImages.Load(ml, 30, 1)).Transform(SyntheticImages.Load(ml, 30, 1));
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.Deep().MulticlassClassification.Cnn(new CnnOptions { ImageChannels = 3, ImageHeight = 16, ImageWidth = 16, Epochs = 1 }).Fit(data));
+        StringAssert.Contains(error.Message, "'Image' has 256 values");
+        StringAssert.Contains(error.Message, "3 × 16 × 16 = 768");
+    }
+
+    [TestMethod]
+    public void LoadsMnistFormatFilesPlainAndGzipped()
+    {
+        string folder = Directory.CreateTempSubdirectory("idx").FullName;
+        byte[] images = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 255, 51, 102, 255, 0, 0, 255];
+        byte[] labels = [0, 0, 8, 1, 0, 0, 0, 2, 7, 3];
+        File.WriteAllBytes(Path.Combine(folder, "images"), images);
+        using (var gz = new GZipStream(File.Create(Path.Combine(folder, "labels.gz")), CompressionLevel.Fastest))
+            gz.Write(labels);
+
+        var ml = new MLContext(1);
+        var data = ml.Deep().LoadIdx(Path.Combine(folder, "images"), Path.Combine(folder, "labels.gz"));
+        CollectionAssert.AreEqual(new[] { 0f, 1f, 0.2f, 0.4f, 1f, 0f, 0f, 1f }, ColumnValues.Read(data, "Image"));
+        CollectionAssert.AreEqual(new[] { 7f, 3f }, ColumnValues.Read(data, "Label"));
+
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() => ml.Deep().LoadIdx(Path.Combine(folder, "nope"), Path.Combine(folder, "labels.gz")));
+        StringAssert.Contains(missing.Message, "nope");
+        File.WriteAllBytes(Path.Combine(folder, "garbage"), [1, 2, 3, 4, 5, 6]);
+        var bad = Assert.ThrowsExactly<InvalidDataException>(() => ml.Deep().LoadIdx(Path.Combine(folder, "garbage"), Path.Combine(folder, "labels.gz")));
+        StringAssert.Contains(bad.Message, "garbage");
+        Directory.Delete(folder, true);
+    }
+}
