@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the examples the way a user would consume the package: pack BigModel.MLNet into the local feed
 # (artifacts/packages, named in nuget.config), then build and run each example against that package on its
-# bundled data. Arguments (e.g. --epochs 3) are passed to every example.
+# default data (bundled in examples/data; Fashion-MNIST from the Debian package dataset-fashion-mnist). Arguments
+# (e.g. --epochs 3) are passed to every example.
 #   bash examples/run.sh [--epochs N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,11 @@ dotnet pack src/BigModel.MLNet -c Release -o artifacts/packages --nologo -v quie
 # The version does not change between local packs: forget the previously restored copy of our own package only.
 cache=$(dotnet nuget locals global-packages --list | sed 's/^[^:]*: *//')
 rm -rf "$cache/bigmodel.mlnet"
-for example in TaxiFare MovieRecommender; do
+for example in TaxiFare MovieRecommender FashionMnist; do
+  if [ "$example" = FashionMnist ] && [ ! -d /usr/share/datasets/fashion-mnist ]; then
+    echo "== examples/$example skipped: install its data with 'sudo apt-get install dataset-fashion-mnist'"
+    continue
+  fi
   echo "== examples/$example"
   dotnet run --project "examples/$example" -c Release -- "$@"
 done

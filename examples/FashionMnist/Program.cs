@@ -1,0 +1,69 @@
+// Fashion-MNIST with the small CNN preset.
+//
+//   dotnet run --project examples/FashionMnist -c Release -- [folder with the IDX files] [--epochs N] [--train-rows N]
+//
+// Defaults to /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist). Prints accuracy, macro-F1 and
+// the confusion matrix, writes fashion-mnist-curves.png, and ends with one JSON line.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using BigModel.MLNet;
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Examples;
+using BigModel.MLNet.Models.Cnn;
+using Microsoft.ML;
+
+string[] classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
+string folder = positional.ElementAtOrDefault(0) ?? "/usr/share/datasets/fashion-mnist";
+int epochs = Option("--epochs") ?? 12;
+int? trainRows = Option("--train-rows");
+
+var ml = new MLContext(seed: 1);
+ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("Cnn", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+var train = ml.Deep().LoadIdx(Path.Combine(folder, "train-images-idx3-ubyte.gz"), Path.Combine(folder, "train-labels-idx1-ubyte.gz"));
+var test = ml.Deep().LoadIdx(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), Path.Combine(folder, "t10k-labels-idx1-ubyte.gz"));
+if (trainRows is { } rows)
+    train = ml.Data.TakeRows(train, rows);
+
+var options = new CnnOptions
+{
+    Filters = [32, 64], DenseUnits = 128, DropoutRate = 0.25, Epochs = epochs, BatchSize = 128,
+    LearningRate = 3e-3, Schedule = LearningRateSchedule.OneCycle, RandomHorizontalFlip = true,
+    ValidationFraction = 0.1,
+};
+// Keys by label value, so key k is Fashion-MNIST class k in the confusion matrix.
+var toKey = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
+var pipeline = toKey.Append(ml.Deep().MulticlassClassification.Cnn(options));
+Console.WriteLine($"Training the small CNN on {folder} ({epochs} epochs, {Environment.ProcessorCount} cores) ...");
+var clock = Stopwatch.StartNew();
+var model = pipeline.Fit(train);
+double minutes = clock.Elapsed.TotalMinutes;
+
+var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+var matrix = metrics.ConfusionMatrix;
+double macroF1 = Enumerable.Range(0, matrix.NumberOfClasses).Average(c =>
+{
+    double p = matrix.PerClassPrecision[c], r = matrix.PerClassRecall[c];
+    return p + r == 0 ? 0 : 2 * p * r / (p + r);
+});
+Console.WriteLine($"accuracy {metrics.MicroAccuracy:F4}   macro-F1 {macroF1:F4}   ({minutes:F1} min training)");
+Console.WriteLine(matrix.GetFormattedConfusionTable());
+
+var cnn = model.LastTransformer;
+string chart = Path.GetFullPath("fashion-mnist-curves.png");
+TrainingCurvesChart.Save(cnn.History, chart);
+Console.WriteLine($"Training curves: {chart} (blue: training loss, orange: validation loss, green: validation accuracy; each scaled to its own range)");
+
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    example = "fashion-mnist", dataset = "fashion-mnist", model = "small-cnn", epochs = cnn.History.Epochs.Count,
+    accuracy = Math.Round(metrics.MicroAccuracy, 4), macro_f1 = Math.Round(macroF1, 4), train_minutes = Math.Round(minutes, 1),
+    classes,
+}));
+
+int? Option(string name)
+{
+    int index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
+}
