@@ -54,7 +54,8 @@ public sealed class DeepTaskCatalog
             shape => MlpNetwork.Create(shape, options)), options);
     }
 
-    /// <summary>A small convolutional network (conv–batch-norm–ReLU–pool blocks, dropout, dense) on an image column.</summary>
+    /// <summary>A small convolutional network (conv–batch-norm–ReLU–pool blocks, dropout, dense) on an image column;
+    /// <see cref="CnnOptions.Architecture"/> switches to ResNet-18.</summary>
     /// <param name="labelColumnName">The label column.</param>
     /// <param name="featureColumnName">The image column: Channels × Height × Width <c>Single</c> pixels, channel-major.</param>
     /// <param name="imageHeight">Image height.</param>
@@ -85,7 +86,9 @@ public sealed class DeepTaskCatalog
                     throw new ArgumentOutOfRangeException(image,
                         $"Column '{image}' has {request.InputSizes[0]} values per row, but ImageChannels × ImageHeight × ImageWidth = " +
                         $"{options.ImageChannels} × {options.ImageHeight} × {options.ImageWidth} = {expected}.");
-                return BuiltNetwork.FromModule(new SmallCnn(options, request.Task.OutputSize));
+                return BuiltNetwork.FromModule(options.Architecture == CnnArchitecture.ResNet18
+                    ? new ResNet18(options, request.Task.OutputSize)
+                    : new SmallCnn(options, request.Task.OutputSize));
             },
             augmentation.IsActive ? augmentation.Apply : null);
         return new DeepTrainer(_context, spec, options);

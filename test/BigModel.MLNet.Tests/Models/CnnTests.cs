@@ -57,6 +57,41 @@ public class CnnTests
     }
 
     [TestMethod]
+    [DataRow(ResNetStem.SmallImage, 16)]
+    [DataRow(ResNetStem.Standard, 64)]
+    public void ResNet18ExportsToOnnxExactly(ResNetStem stem, int size)
+    {
+        manual_seed(2);
+        var options = new CnnOptions
+        {
+            Architecture = CnnArchitecture.ResNet18, ResNetStem = stem, ImageChannels = 3, ImageHeight = size, ImageWidth = size,
+            ChannelMean = [0.485f, 0.456f, 0.406f], ChannelStd = [0.229f, 0.224f, 0.225f],
+        };
+        using var network = new ResNet18(options, outputs: 5);
+        network.train();
+        using (var warm = rand(8, 3 * size * size)) network.call(warm).Dispose();
+        network.eval();
+        Assert.AreEqual(stem == ResNetStem.Standard, network.StandardStem);
+        using var input = rand(2, 3 * size * size);
+        using var expected = network.call(input);
+        float[] actual = BigModel.MLNet.Tests.Export.LayerExporterTests.RunOnnx(network, BigModel.MLNet.Export.LayerExporter.ToArray(input), 2, 3 * size * size, 5);
+        CollectionAssert.That.AreClose(BigModel.MLNet.Export.LayerExporter.ToArray(expected), actual, 1e-4f);
+    }
+
+    [TestMethod]
+    public void ResNet18TrainsSavesAndLoads()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(SyntheticImages.Load(ml, 48, 1)).Transform(SyntheticImages.Load(ml, 48, 1));
+        var estimator = ml.Deep().MulticlassClassification.Cnn(new CnnOptions
+        {
+            Architecture = CnnArchitecture.ResNet18, ImageHeight = SyntheticImages.Size, ImageWidth = SyntheticImages.Size, Epochs = 1, BatchSize = 16,
+        });
+        var model = estimator.Fit(data);
+        EstimatorConformance.Check(ml, estimator, model, data, data, "Score", "PredictedLabel");
+    }
+
+    [TestMethod]
     public void WrongImageSizeIsNamed()
     {
         var ml = new MLContext(1);

@@ -22,7 +22,20 @@ public sealed class CnnOptions : TrainingOptions
     /// <summary>Image width in pixels.</summary>
     public int ImageWidth { get; set; } = 28;
 
-    /// <summary>Filters of each conv–batch-norm–ReLU–max-pool block; each block halves height and width.</summary>
+    /// <summary>The network: the small preset or ResNet-18.</summary>
+    public CnnArchitecture Architecture { get; set; } = CnnArchitecture.Small;
+
+    /// <summary>ResNet-18's stem (ignored by the small preset).</summary>
+    public ResNetStem ResNetStem { get; set; } = ResNetStem.Auto;
+
+    /// <summary>Per-channel means subtracted from the pixels inside the network (e.g. ImageNet's 0.485, 0.456, 0.406 for a
+    /// pretrained backbone); null for none. Give <see cref="ChannelStd"/> too.</summary>
+    public float[]? ChannelMean { get; set; }
+
+    /// <summary>Per-channel standard deviations the centred pixels are divided by (ImageNet: 0.229, 0.224, 0.225).</summary>
+    public float[]? ChannelStd { get; set; }
+
+    /// <summary>Filters of each conv–batch-norm–ReLU–max-pool block of the small preset; each block halves height and width.</summary>
     public int[] Filters { get; set; } = [32, 64];
 
     /// <summary>Units of the dense layer before the output.</summary>
@@ -50,8 +63,11 @@ public sealed class CnnOptions : TrainingOptions
             throw new ArgumentOutOfRangeException(nameof(ImageChannels), "Image channels, height and width must be positive.");
         if (Filters is null || Filters.Length == 0 || Filters.Any(f => f < 1))
             throw new ArgumentOutOfRangeException(nameof(Filters), "Give at least one block, each with at least one filter.");
-        if (ImageHeight >> Filters.Length < 1 || ImageWidth >> Filters.Length < 1)
+        if (Architecture == CnnArchitecture.Small && (ImageHeight >> Filters.Length < 1 || ImageWidth >> Filters.Length < 1))
             throw new ArgumentOutOfRangeException(nameof(Filters), $"{Filters.Length} pooling blocks shrink a {ImageHeight}×{ImageWidth} image to nothing.");
+        if ((ChannelMean is null) != (ChannelStd is null)
+            || (ChannelMean is not null && (ChannelMean.Length != ImageChannels || ChannelStd!.Length != ImageChannels || ChannelStd.Any(s => s <= 0))))
+            throw new ArgumentException($"{nameof(ChannelMean)} and {nameof(ChannelStd)} go together, one positive value per channel ({ImageChannels}).", nameof(ChannelMean));
         if (DenseUnits < 1)
             throw new ArgumentOutOfRangeException(nameof(DenseUnits), DenseUnits, $"{nameof(DenseUnits)} must be at least 1.");
         if (DropoutRate is < 0 or >= 1)

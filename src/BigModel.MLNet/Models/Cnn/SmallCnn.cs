@@ -6,17 +6,18 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Models.Cnn;
 
 /// <summary>
-/// The small CNN preset: the flat pixel vector reshaped to [rows, channels, height, width], then per block
+/// The small CNN preset: the flat pixel vector reshaped to [rows, channels, height, width] (and normalised, see
+/// <see cref="ImageInput"/>), then per block
 /// conv 3×3 → batch norm → ReLU → max-pool 2×2, then dropout → dense → ReLU → dropout → output logits.
 /// </summary>
 internal sealed class SmallCnn : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
-    private readonly long[] _imageShape;
+    private readonly ImageInput input;
     private readonly Sequential body;
 
     public SmallCnn(CnnOptions options, int outputs) : base(nameof(SmallCnn))
     {
-        _imageShape = [-1, options.ImageChannels, options.ImageHeight, options.ImageWidth];
+        input = new ImageInput(options);
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         long channels = options.ImageChannels, height = options.ImageHeight, width = options.ImageWidth;
         for (int i = 0; i < options.Filters.Length; i++)
@@ -39,13 +40,9 @@ internal sealed class SmallCnn : nn.Module<Tensor, Tensor>, IOnnxExportable
 
     public override Tensor forward(Tensor pixels)
     {
-        using var images = pixels.view(_imageShape);
+        using var images = input.call(pixels);
         return body.call(images);
     }
 
-    public string ExportOnnx(OnnxGraph graph, string input, ModuleExporter export)
-    {
-        string images = graph.AddNode("Reshape", [input, graph.AddInitializer("image_shape", _imageShape, _imageShape.Length)]);
-        return export(body, images);
-    }
+    public string ExportOnnx(OnnxGraph graph, string pixels, ModuleExporter export) => export(body, export(input, pixels));
 }

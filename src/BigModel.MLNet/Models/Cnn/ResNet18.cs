@@ -1,0 +1,71 @@
+using BigModel.MLNet.Export;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Models.Cnn;
+
+/// <summary>
+/// ResNet-18: a stem, four stages of two residual blocks (64, 128, 256, 512 filters; stages 2–4 halve the size),
+/// global average pooling and a linear head. The standard stem (7×7 conv, stride 2, then 3×3 max-pool) suits 224-pixel
+/// images; the small-image stem (one 3×3 conv, stride 1) keeps 28–64-pixel images from shrinking to nothing.
+/// </summary>
+internal sealed class ResNet18 : nn.Module<Tensor, Tensor>, IOnnxExportable
+{
+    private readonly ImageInput input;
+    private readonly Sequential stem;
+    private readonly Sequential stages;
+    private readonly Linear head;
+
+    public ResNet18(CnnOptions options, int outputs) : base(nameof(ResNet18))
+    {
+        input = new ImageInput(options);
+        StandardStem = options.ResNetStem == ResNetStem.Standard
+            || (options.ResNetStem == ResNetStem.Auto && Math.Min(options.ImageHeight, options.ImageWidth) >= 128);
+        stem = StandardStem
+            ? nn.Sequential(("conv", nn.Conv2d(options.ImageChannels, 64, 7, stride: 2, padding: 3, bias: false)),
+                ("bn", nn.BatchNorm2d(64)), ("relu", nn.ReLU()), ("pool", nn.MaxPool2d(3, stride: 2, padding: 1)))
+            : nn.Sequential(("conv", nn.Conv2d(options.ImageChannels, 64, 3, padding: 1, bias: false)),
+                ("bn", nn.BatchNorm2d(64)), ("relu", nn.ReLU()));
+        var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
+        long channels = 64;
+        foreach (var (filters, stage) in new long[] { 64, 128, 256, 512 }.Select((f, i) => (f, i)))
+        {
+            blocks.Add(($"stage{stage}_0", new ResidualBlock(channels, filters, stage == 0 ? 1 : 2)));
+            blocks.Add(($"stage{stage}_1", new ResidualBlock(filters, filters, 1)));
+            channels = filters;
+        }
+        blocks.Add(("pool", nn.AdaptiveAvgPool2d(1)));
+        blocks.Add(("flatten", nn.Flatten()));
+        stages = nn.Sequential(blocks);
+        head = nn.Linear(512, outputs);
+        RegisterComponents();
+    }
+
+    /// <summary>Whether the network uses the 224-pixel (ImageNet) stem.</summary>
+    public bool StandardStem { get; }
+
+    /// <summary>The backbone's convolution and batch-norm layers in ImageNet ResNet-18 order (stem, then each block).</summary>
+    public IEnumerable<nn.Module> BackboneLayers =>
+        stem.children().Concat(stages.children().OfType<ResidualBlock>().SelectMany(b => b.Layers))
+            .Where(m => m is Conv2d or BatchNorm2d);
+
+    /// <summary>The classification head (replaced when transfer learning).</summary>
+    public Linear Head => head;
+
+    /// <summary>Pooled 512-wide features, without the head.</summary>
+    public Tensor Features(Tensor pixels)
+    {
+        using var scope = NewDisposeScope();
+        return stages.call(stem.call(input.call(pixels))).MoveToOuterDisposeScope();
+    }
+
+    public override Tensor forward(Tensor pixels)
+    {
+        using var features = Features(pixels);
+        return head.call(features);
+    }
+
+    public string ExportOnnx(OnnxGraph graph, string pixels, ModuleExporter export) =>
+        export(head, export(stages, export(stem, export(input, pixels))));
+}
