@@ -97,8 +97,11 @@ public sealed record OnnxAttribute
 
     /// <summary>The attribute's name, as the operator's specification gives it.</summary>
     public string Name { get; }
-    internal long? Int { get; private init; }
-    internal float? Float { get; private init; }
+    /// <summary>The value of an integer attribute, or null.</summary>
+    public long? Int { get; private init; }
+
+    /// <summary>The value of a float attribute, or null.</summary>
+    public float? Float { get; private init; }
     internal string? String { get; private init; }
     internal long[]? Ints { get; private init; }
 

@@ -17,8 +17,13 @@ internal sealed class ResNet18 : nn.Module<Tensor, Tensor>, IOnnxExportable
     private readonly Sequential stages;
     private readonly Linear head;
 
-    public ResNet18(CnnOptions options, int outputs) : base(nameof(ResNet18))
+    /// <param name="options">Image shape, stem and normalisation.</param>
+    /// <param name="outputs">Width of the head.</param>
+    /// <param name="stageBlocks">Residual blocks per stage: 2, 2, 2, 2 for ResNet-18 (null); pretrained files may differ
+    /// (ML.NET's featurizer model has 2, 2, 2, 3), see <see cref="PretrainedResNet18.StageBlocks"/>.</param>
+    public ResNet18(CnnOptions options, int outputs, int[]? stageBlocks = null) : base(nameof(ResNet18))
     {
+        stageBlocks ??= [2, 2, 2, 2];
         input = new ImageInput(options);
         StandardStem = options.ResNetStem == ResNetStem.Standard
             || (options.ResNetStem == ResNetStem.Auto && Math.Min(options.ImageHeight, options.ImageWidth) >= 128);
@@ -31,9 +36,11 @@ internal sealed class ResNet18 : nn.Module<Tensor, Tensor>, IOnnxExportable
         long channels = 64;
         foreach (var (filters, stage) in new long[] { 64, 128, 256, 512 }.Select((f, i) => (f, i)))
         {
-            blocks.Add(($"stage{stage}_0", new ResidualBlock(channels, filters, stage == 0 ? 1 : 2)));
-            blocks.Add(($"stage{stage}_1", new ResidualBlock(filters, filters, 1)));
-            channels = filters;
+            for (int block = 0; block < stageBlocks[stage]; block++)
+            {
+                blocks.Add(($"stage{stage}_{block}", new ResidualBlock(channels, filters, block == 0 && stage > 0 ? 2 : 1)));
+                channels = filters;
+            }
         }
         blocks.Add(("pool", nn.AdaptiveAvgPool2d(1)));
         blocks.Add(("flatten", nn.Flatten()));
