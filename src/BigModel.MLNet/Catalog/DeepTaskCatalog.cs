@@ -86,12 +86,24 @@ public sealed class DeepTaskCatalog
                     throw new ArgumentOutOfRangeException(image,
                         $"Column '{image}' has {request.InputSizes[0]} values per row, but ImageChannels × ImageHeight × ImageWidth = " +
                         $"{options.ImageChannels} × {options.ImageHeight} × {options.ImageWidth} = {expected}.");
+                if (options.PretrainedModelPath is { } pretrained)
+                    return PretrainedResNet(options, pretrained, request.Task.OutputSize);
                 return BuiltNetwork.FromModule(options.Architecture == CnnArchitecture.ResNet18
                     ? new ResNet18(options, request.Task.OutputSize)
                     : new SmallCnn(options, request.Task.OutputSize));
             },
             augmentation.IsActive ? augmentation.Apply : null);
         return new DeepTrainer(_context, spec, options);
+    }
+
+    /// <summary>ResNet-18 with an ImageNet backbone from <paramref name="path"/>, a new head, and transfer-learning groups.</summary>
+    private static BuiltNetwork PretrainedResNet(CnnOptions options, string path, int outputs)
+    {
+        var network = new ResNet18(options, outputs, PretrainedResNet18.StageBlocks(path));
+        PretrainedResNet18.LoadInto(network, path);
+        var trainable = new TrainableNetwork(network, inputs => network.call(inputs[0]),
+            Groups: network.TransferGroups(options.FreezeBackboneEpochs, options.BackboneLearningRateScale));
+        return BuiltNetwork.FromModule(network) with { Network = trainable };
     }
 
     /// <summary>

@@ -27,16 +27,19 @@ internal sealed class Optimizer : IDisposable
     private readonly double _weightDecay;
     private readonly double _momentum;
     private readonly Parameter[] _parameters;
+    private readonly double[] _scales;
     private readonly Tensor?[] _first;   // Adam: first moment; SGD: momentum buffer
     private readonly Tensor?[] _second;  // Adam: second moment (unused by SGD)
     private long _steps;
 
-    public Optimizer(OptimizerKind kind, IEnumerable<Parameter> parameters, double weightDecay, double momentum)
+    public Optimizer(OptimizerKind kind, IEnumerable<ParameterGroup> groups, double weightDecay, double momentum)
     {
         _kind = kind;
         _weightDecay = weightDecay;
         _momentum = momentum;
-        _parameters = parameters.Where(p => p.requires_grad).ToArray();
+        var trainable = groups.SelectMany(g => g.Parameters.Where(p => p.requires_grad).Select(p => (Parameter: p, g.LearningRateScale))).ToArray();
+        _parameters = trainable.Select(t => t.Parameter).ToArray();
+        _scales = trainable.Select(t => t.LearningRateScale).ToArray();
         _first = new Tensor?[_parameters.Length];
         _second = new Tensor?[_parameters.Length];
     }
@@ -48,7 +51,8 @@ internal sealed class Optimizer : IDisposable
             parameter.grad = null;
     }
 
-    /// <summary>Applies one update with learning rate <paramref name="learningRate"/>.</summary>
+    /// <summary>Applies one update with learning rate <paramref name="learningRate"/> (times each group's scale); frozen
+    /// parameters have no gradient and are skipped.</summary>
     public void Step(double learningRate)
     {
         _steps++;
@@ -61,9 +65,9 @@ internal sealed class Optimizer : IDisposable
             if (grad is null)
                 continue;
             if (grad.is_sparse)
-                SparseStep(i, parameter, grad, learningRate);
+                SparseStep(i, parameter, grad, learningRate * _scales[i]);
             else
-                DenseStep(i, parameter, grad, learningRate);
+                DenseStep(i, parameter, grad, learningRate * _scales[i]);
         }
     }
 

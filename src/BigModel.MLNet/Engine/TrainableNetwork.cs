@@ -10,8 +10,14 @@ namespace BigModel.MLNet.Engine;
 /// <param name="Module">The module owning every trainable parameter and buffer.</param>
 /// <param name="Forward">Computes the network's output (logits or predictions) from a batch's inputs.</param>
 /// <param name="Penalty">A regularisation term for the last training forward pass (added to its loss), or null.</param>
-public sealed record TrainableNetwork(nn.Module Module, Func<IReadOnlyList<Tensor>, Tensor> Forward, Func<Tensor?>? Penalty = null)
+/// <param name="Groups">Parameter groups with their own learning-rate scale and frozen epochs; null trains every
+/// parameter of <paramref name="Module"/> alike.</param>
+public sealed record TrainableNetwork(nn.Module Module, Func<IReadOnlyList<Tensor>, Tensor> Forward, Func<Tensor?>? Penalty = null,
+    IReadOnlyList<ParameterGroup>? Groups = null)
 {
+    /// <summary>The groups to train: <see cref="Groups"/>, or all parameters in one group.</summary>
+    public IReadOnlyList<ParameterGroup> ParameterGroups => Groups ?? [new ParameterGroup(Module.parameters().ToList())];
+
     /// <summary>Wraps a module with one input tensor.</summary>
     public static TrainableNetwork From(nn.Module<Tensor, Tensor> module) =>
         new(module, inputs => module.call(inputs[0]));

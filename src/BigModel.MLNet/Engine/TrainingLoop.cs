@@ -51,7 +51,8 @@ public sealed class TrainingLoop
             throw new ArgumentException("The training data has no rows.", nameof(training));
 
         network.Module.to(_context.Device);
-        using var optimizer = new Optimizer(_options.Optimizer, network.Module.parameters(), _options.WeightDecay, _options.Momentum);
+        var groups = network.ParameterGroups;
+        using var optimizer = new Optimizer(_options.Optimizer, groups, _options.WeightDecay, _options.Momentum);
         using var classWeights = _options.ClassWeights is { } w ? tensor(w, device: _context.Device).DetachFromDisposeScope() : null;
         var schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, _options.WarmupFraction, training.BatchesPerEpoch * _options.Epochs);
         using var earlyStopping = _options.EarlyStoppingPatience is { } patience
@@ -65,6 +66,7 @@ public sealed class TrainingLoop
         for (int epoch = 1; epoch <= _options.Epochs && !stoppedEarly; epoch++)
         {
             var clock = Stopwatch.StartNew();
+            Freeze(groups, epoch);
             var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
             var (loss, rows) = TrainEpoch(network, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, ref step);
             var (validationLoss, validationAccuracy) = validation is null ? (null, null) : Evaluate(network, validation, classWeights);
@@ -74,11 +76,25 @@ public sealed class TrainingLoop
             _options.EpochEnded?.Invoke(metrics);
             stoppedEarly = earlyStopping?.Update(metrics, network.Module) == true && epoch < _options.Epochs;
         }
+        Freeze(groups, int.MaxValue);
         earlyStopping?.RestoreBest(network.Module);
         if (earlyStopping is not null)
             _context.Log($"Kept the weights of epoch {earlyStopping.BestEpoch}{(stoppedEarly ? " (stopped early)" : "")}.");
         network.Module.eval();
         return new TrainingHistory(epochs, earlyStopping?.BestEpoch, stoppedEarly, _context.Device.ToString());
+    }
+
+    /// <summary>Switches gradients off for groups still inside their frozen epochs, and on again after.</summary>
+    private void Freeze(IReadOnlyList<ParameterGroup> groups, int epoch)
+    {
+        foreach (var group in groups.Where(g => g.FrozenEpochs > 0))
+        {
+            bool train = epoch > group.FrozenEpochs;
+            if (train && epoch == group.FrozenEpochs + 1)
+                _context.Log($"Epoch {epoch}: unfreezing {group.Parameters.Count} parameter tensors (learning rate ×{group.LearningRateScale:G3}).");
+            foreach (var parameter in group.Parameters)
+                parameter.requires_grad = train;
+        }
     }
 
     private (double Loss, long Rows) TrainEpoch(TrainableNetwork network, Optimizer optimizer, IEnumerable<TensorBatch> batches,

@@ -151,6 +151,31 @@ public class TrainingLoopTests
     }
 
     [TestMethod]
+    public void FrozenGroupWaitsItsEpochsThenTrainsAtItsOwnRate()
+    {
+        using var train = new Problem(128, 11);
+        manual_seed(1);
+        var first = nn.Linear(2, 16);
+        var second = nn.Linear(16, 1);
+        var module = nn.Sequential(first, nn.Tanh(), second);
+        var snapshots = new List<(float[] First, float[] Second)>();
+        float[] Weights(nn.Module m) => m.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        var network = new TrainableNetwork(module, inputs => module.call(inputs[0]), Groups:
+        [
+            new ParameterGroup(first.parameters().ToList(), LearningRateScale: 0.1, FrozenEpochs: 2),
+            new ParameterGroup(second.parameters().ToList()),
+        ]);
+        var before = (Weights(first), Weights(second));
+        var options = new TrainingOptions { Epochs = 3, LearningRate = 0.01, EpochEnded = _ => snapshots.Add((Weights(first), Weights(second))) };
+        new TrainingLoop(options, new SquaredError(), TrainingContext.Cpu(1)).Run(network, train.Source, null);
+
+        CollectionAssert.AreEqual(before.Item1, snapshots[1].First, "frozen for epochs 1 and 2");
+        CollectionAssert.AreNotEqual(before.Item2, snapshots[0].Second, "the other group trains from the start");
+        CollectionAssert.AreNotEqual(snapshots[1].First, snapshots[2].First, "trains from epoch 3");
+        Assert.IsTrue(first.parameters().All(p => p.requires_grad), "gradients are back on after training");
+    }
+
+    [TestMethod]
     public void ClassWeightsShiftPredictionsTowardTheHeavierClass()
     {
         // Two overlapping classes: weighting class 1 ten times must make the model predict it more often.

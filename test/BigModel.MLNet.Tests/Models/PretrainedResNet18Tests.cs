@@ -1,5 +1,6 @@
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Models.Cnn;
+using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using static TorchSharp.torch;
@@ -40,6 +41,34 @@ public class PretrainedResNet18Tests
             expected.AddRange(results.Single().AsEnumerable<float>());
         }
         CollectionAssert.That.AreClose(expected, LayerExporter.ToArray(ours), 1e-4f);
+    }
+
+    [TestMethod]
+    public void TransferLearningTrainsANewHeadOnThePretrainedBackboneAndSaves()
+    {
+        var ml = new Microsoft.ML.MLContext(1);
+        var random = new Random(1);
+        var rows = Enumerable.Range(0, 8).Select(i => new Photo
+        {
+            Image = Enumerable.Range(0, 3 * 224 * 224).Select(_ => (float)(random.NextDouble() * 255)).ToArray(),
+            Label = i % 2 == 0 ? "cat" : "dog",
+        }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var estimator = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Deep().MulticlassClassification.Cnn(new CnnOptions
+        {
+            Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
+            ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
+            PretrainedModelPath = ImageNetModel, FreezeBackboneEpochs = 1, Epochs = 1, BatchSize = 4,
+        }));
+        var model = estimator.Fit(data);
+        Assert.AreEqual(1, model.LastTransformer.History.Epochs.Count);
+        Fixtures.EstimatorConformance.Check(ml, estimator, model, data, data, "Score", "PredictedLabel");
+    }
+
+    public sealed class Photo
+    {
+        [Microsoft.ML.Data.VectorType(3 * 224 * 224)] public float[] Image { get; set; } = [];
+        public string Label { get; set; } = "";
     }
 
     [TestMethod]

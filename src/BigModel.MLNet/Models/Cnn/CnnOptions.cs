@@ -35,6 +35,23 @@ public sealed class CnnOptions : TrainingOptions
     /// <summary>Per-channel standard deviations the centred pixels are divided by (ImageNet: 0.229, 0.224, 0.225).</summary>
     public float[]? ChannelStd { get; set; }
 
+    /// <summary>
+    /// An ImageNet ResNet-18 in ONNX form to start from (transfer learning), e.g. <c>DnnImageModels/ResNet18Onnx/ResNet18.onnx</c>
+    /// from the NuGet package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>; null trains from scratch. Needs
+    /// <see cref="CnnArchitecture.ResNet18"/> and 3 × 224 × 224 images prepared as that model expects (for ML.NET's:
+    /// B, G, R planes of 0–255 values with <see cref="ChannelMean"/> = 103.06, 115.90, 123.15 and <see cref="ChannelStd"/> = 1).
+    /// The head is new.
+    /// </summary>
+    public string? PretrainedModelPath { get; set; }
+
+    /// <summary>With pretrained weights: epochs at the start during which only the new head trains.</summary>
+    [Range(0, 20, init: 2)]
+    public int FreezeBackboneEpochs { get; set; } = 2;
+
+    /// <summary>With pretrained weights: the backbone's learning rate as a multiple of <see cref="TrainingOptions.LearningRate"/>.</summary>
+    [Range(0.0, 1.0, init: 0.1)]
+    public double BackboneLearningRateScale { get; set; } = 0.1;
+
     /// <summary>Filters of each conv–batch-norm–ReLU–max-pool block of the small preset; each block halves height and width.</summary>
     public int[] Filters { get; set; } = [32, 64];
 
@@ -68,6 +85,10 @@ public sealed class CnnOptions : TrainingOptions
         if ((ChannelMean is null) != (ChannelStd is null)
             || (ChannelMean is not null && (ChannelMean.Length != ImageChannels || ChannelStd!.Length != ImageChannels || ChannelStd.Any(s => s <= 0))))
             throw new ArgumentException($"{nameof(ChannelMean)} and {nameof(ChannelStd)} go together, one positive value per channel ({ImageChannels}).", nameof(ChannelMean));
+        if (PretrainedModelPath is not null && (Architecture != CnnArchitecture.ResNet18 || ImageChannels != 3))
+            throw new ArgumentException($"{nameof(PretrainedModelPath)} needs Architecture = ResNet18 and 3 image channels.", nameof(PretrainedModelPath));
+        if (FreezeBackboneEpochs < 0 || BackboneLearningRateScale < 0)
+            throw new ArgumentOutOfRangeException(nameof(FreezeBackboneEpochs), "Frozen epochs and the backbone's learning-rate scale must not be negative.");
         if (DenseUnits < 1)
             throw new ArgumentOutOfRangeException(nameof(DenseUnits), DenseUnits, $"{nameof(DenseUnits)} must be at least 1.");
         if (DropoutRate is < 0 or >= 1)

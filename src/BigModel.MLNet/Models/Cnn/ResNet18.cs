@@ -57,8 +57,19 @@ internal sealed class ResNet18 : nn.Module<Tensor, Tensor>, IOnnxExportable
         stem.children().Concat(stages.children().OfType<ResidualBlock>().SelectMany(b => b.Layers))
             .Where(m => m is Conv2d or BatchNorm2d);
 
-    /// <summary>The classification head (replaced when transfer learning).</summary>
-    public Linear Head => head;
+    /// <summary>
+    /// For transfer learning: the backbone (everything but the head) frozen for the first epochs and trained at a
+    /// fraction of the learning rate after, and the new head trained throughout at the full rate.
+    /// </summary>
+    public IReadOnlyList<Engine.ParameterGroup> TransferGroups(int frozenEpochs, double backboneScale)
+    {
+        var headParameters = head.parameters().ToHashSet();
+        return
+        [
+            new Engine.ParameterGroup(parameters().Where(p => !headParameters.Contains(p)).ToList(), backboneScale, frozenEpochs),
+            new Engine.ParameterGroup(headParameters.ToList()),
+        ];
+    }
 
     /// <summary>Pooled 512-wide features, without the head.</summary>
     public Tensor Features(Tensor pixels)
