@@ -32,12 +32,13 @@ internal static class SchemaShapes
         foreach (var column in shape)
         {
             // Shapes record neither key counts nor vector sizes: two keys and one slot stand in for them.
-            var item = column.IsKey ? new KeyDataViewType(column.ItemType.RawType, 2) : (PrimitiveDataViewType)column.ItemType;
+            // Scalars may be structured types (an image); vectors always hold primitive items.
+            DataViewType item = column.IsKey ? new KeyDataViewType(column.ItemType.RawType, 2) : column.ItemType;
             DataViewType type = column.Kind switch
             {
                 SchemaShape.Column.VectorKind.Scalar => item,
-                SchemaShape.Column.VectorKind.Vector => new VectorDataViewType(item, 1),
-                _ => new VectorDataViewType(item),
+                SchemaShape.Column.VectorKind.Vector => new VectorDataViewType((PrimitiveDataViewType)item, 1),
+                _ => new VectorDataViewType((PrimitiveDataViewType)item),
             };
             builder.AddColumn(column.Name, type);
         }

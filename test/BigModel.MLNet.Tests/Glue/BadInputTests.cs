@@ -115,6 +115,19 @@ public class BadInputTests
     }
 
     [TestMethod]
+    public void OutputSchemaAcceptsStructuredColumnsUpstream()
+    {
+        // An image column (from LoadImages) upstream of the features must not trip the schema check.
+        var ml = new MLContext(1);
+        var data = Data(ml, Rows(3));
+        var pipeline = ml.Transforms.LoadImages("Photo", imageFolder: "", inputColumnName: "Path")
+            .Append(ml.Deep().Regression.Mlp(Quick));
+        var withPaths = ml.Transforms.Conversion.ConvertType("Path", "DoubleLabel", DataKind.String).Fit(data).Transform(data);
+        var shape = pipeline.GetOutputSchema(Internals.SchemaShapesOf(withPaths));
+        Assert.IsTrue(shape.Any(c => c.Name == "Score"));
+    }
+
+    [TestMethod]
     public void InvalidOptionIsNamed()
     {
         var ml = new MLContext(1);

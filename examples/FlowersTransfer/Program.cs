@@ -1,0 +1,94 @@
+// Transfer learning on flower photos: ImageNet ResNet-18 (from the NuGet package
+// Microsoft.ML.DnnImageFeaturizer.ResNet18) with a new head, trained on 5 classes × 32 photos, tested on 5 × 8.
+//
+//   dotnet run --project examples/FlowersTransfer -c Release -- [folder with one sub-folder per class] [--epochs N]
+//
+// Defaults to the repository's sibling shared/data/flowers-small (CC BY 2.0 photos, see its LICENSE.txt). Prints
+// accuracy, macro-F1 and the confusion matrix, writes flowers-curves.png, and ends with one JSON line.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using BigModel.MLNet;
+using BigModel.MLNet.Examples;
+using BigModel.MLNet.Models.Cnn;
+using Microsoft.ML;
+using Microsoft.ML.Transforms.Image;
+
+var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
+string folder = positional.ElementAtOrDefault(0) ?? Path.GetFullPath(Path.Combine(FindRepositoryRoot(), "..", "shared", "data", "flowers-small"));
+int epochs = Option("--epochs") ?? 6;
+string backbone = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
+
+// A deterministic split: within each class, sorted by file name, every fifth photo is a test photo.
+var photos = Directory.GetDirectories(folder).OrderBy(d => d, StringComparer.Ordinal)
+    .SelectMany(dir => Directory.GetFiles(dir, "*.jpg").OrderBy(f => f, StringComparer.Ordinal)
+        .Select((path, i) => (Photo: new Photo { ImagePath = path, Label = Path.GetFileName(dir) }, Test: i % 5 == 4)))
+    .ToList();
+if (photos.Count == 0)
+    throw new DirectoryNotFoundException($"No class folders with .jpg photos under '{folder}'.");
+
+var ml = new MLContext(seed: 1);
+ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("Cnn", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+var train = ml.Data.LoadFromEnumerable(photos.Where(p => !p.Test).Select(p => p.Photo).ToList());
+var test = ml.Data.LoadFromEnumerable(photos.Where(p => p.Test).Select(p => p.Photo).ToList());
+
+// The backbone expects what ML.NET's featurizer feeds it: 224 × 224, B, G, R planes of 0–255 values, minus the
+// ImageNet channel means (std 1).
+var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+    .Append(ml.Transforms.LoadImages("Photo", imageFolder: "", inputColumnName: nameof(Photo.ImagePath)))
+    .Append(ml.Transforms.ResizeImages("Photo", 224, 224))
+    .Append(ml.Transforms.ExtractPixels("Image", "Photo", orderOfExtraction: ImagePixelExtractingEstimator.ColorsOrder.ABGR))
+    .Append(ml.Deep().MulticlassClassification.Cnn(new CnnOptions
+    {
+        Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
+        ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
+        PretrainedModelPath = backbone, FreezeBackboneEpochs = Math.Min(3, epochs), BackboneLearningRateScale = 0.1,
+        Epochs = epochs, BatchSize = 16, LearningRate = 1e-3, RandomHorizontalFlip = true,
+    }));
+
+Console.WriteLine($"Fine-tuning ResNet-18 from {backbone} on {folder} ({photos.Count(p => !p.Test)} training photos) ...");
+var clock = Stopwatch.StartNew();
+var model = pipeline.Fit(train);
+double minutes = clock.Elapsed.TotalMinutes;
+
+var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+var matrix = metrics.ConfusionMatrix;
+double macroF1 = Enumerable.Range(0, matrix.NumberOfClasses).Average(c =>
+{
+    double p = matrix.PerClassPrecision[c], r = matrix.PerClassRecall[c];
+    return p + r == 0 ? 0 : 2 * p * r / (p + r);
+});
+Console.WriteLine($"accuracy {metrics.MicroAccuracy:F4}   macro-F1 {macroF1:F4}   ({minutes:F1} min training)");
+Console.WriteLine(matrix.GetFormattedConfusionTable());
+var cnn = model.LastTransformer;
+string chart = Path.GetFullPath("flowers-curves.png");
+TrainingCurvesChart.Save(cnn.History, chart);
+Console.WriteLine($"Training curves: {chart} (blue: training loss, orange: validation loss, green: validation accuracy)");
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    example = "flowers-transfer", dataset = "flowers-small", model = "resnet18-imagenet", epochs = cnn.History.Epochs.Count,
+    accuracy = Math.Round(metrics.MicroAccuracy, 4), macro_f1 = Math.Round(macroF1, 4), train_minutes = Math.Round(minutes, 1),
+}));
+
+int? Option(string name)
+{
+    int index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
+}
+
+static string FindRepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "BigModel.MLNet.sln")))
+            return dir.FullName;
+    }
+    return Directory.GetCurrentDirectory();
+}
+
+/// <summary>A photo and its class (its folder's name).</summary>
+public sealed class Photo
+{
+    public string ImagePath { get; set; } = "";
+    public string Label { get; set; } = "";
+}
