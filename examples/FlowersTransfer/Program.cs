@@ -16,7 +16,8 @@ using Microsoft.ML.Transforms.Image;
 
 var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
 string folder = positional.ElementAtOrDefault(0) ?? Path.GetFullPath(Path.Combine(FindRepositoryRoot(), "..", "shared", "data", "flowers-small"));
-int epochs = Option("--epochs") ?? 6;
+int epochs = Option("--epochs") ?? 12;
+int frozen = Option("--frozen-epochs") ?? Math.Min(4, epochs);
 string backbone = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
 
 // A deterministic split: within each class, sorted by file name, every fifth photo is a test photo.
@@ -42,8 +43,9 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     {
         Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
         ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
-        PretrainedModelPath = backbone, FreezeBackboneEpochs = Math.Min(3, epochs), BackboneLearningRateScale = 0.1,
-        Epochs = epochs, BatchSize = 16, LearningRate = 1e-3, RandomHorizontalFlip = true,
+        PretrainedModelPath = backbone, FreezeBackboneEpochs = frozen, BackboneLearningRateScale = (Option("--backbone-lr-percent") ?? 10) / 100.0,
+        Epochs = epochs, BatchSize = 16, LearningRate = 2e-3, Schedule = BigModel.MLNet.Engine.LearningRateSchedule.CosineWithWarmup,
+        WarmupFraction = 0.05, RandomHorizontalFlip = true, RandomCropPadding = 8,
     }));
 
 Console.WriteLine($"Fine-tuning ResNet-18 from {backbone} on {folder} ({photos.Count(p => !p.Test)} training photos) ...");

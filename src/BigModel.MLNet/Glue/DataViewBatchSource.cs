@@ -1,4 +1,5 @@
 using BigModel.MLNet.Engine;
+using BigModel.MLNet.Glue.Columns;
 using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Tasks;
 using Microsoft.ML;
@@ -25,6 +26,7 @@ internal sealed class DataViewBatchSource : IBatchSource
     private readonly int _poolSize;
     private readonly int _seed;
     private readonly Func<TensorBatch, Random, TensorBatch>? _augment;
+    private readonly string _role;
 
     /// <param name="data">The rows.</param>
     /// <param name="inputs">The network's input columns, in the order its forward pass takes them.</param>
@@ -39,6 +41,7 @@ internal sealed class DataViewBatchSource : IBatchSource
         int batchSize, int shuffleBufferSize, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment = null)
     {
         _augment = augment;
+        _role = role;
         _data = data;
         _inputs = inputs;
         _labelColumn = labelColumn;
@@ -70,6 +73,7 @@ internal sealed class DataViewBatchSource : IBatchSource
         if (label is { } labelColumn)
             readers.Add(_task.CreateLabelReader(cursor, labelColumn, capacity));
 
+        long rowsRead = 0;
         var free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
         var pool = new int[capacity]; // occupied slots, oldest first
         int count = 0;
@@ -78,15 +82,13 @@ internal sealed class DataViewBatchSource : IBatchSource
         {
             while (count < capacity && !exhausted)
             {
-                if (!cursor.MoveNext())
+                int slot = free.Peek();
+                if (!ReadRow(cursor, readers, slot, ref rowsRead))
                 {
                     exhausted = true;
                     break;
                 }
-                int slot = free.Pop();
-                foreach (var reader in readers)
-                    reader.Read(slot);
-                pool[count++] = slot;
+                pool[count++] = free.Pop();
             }
             if (count == 0)
                 yield break;
@@ -101,6 +103,33 @@ internal sealed class DataViewBatchSource : IBatchSource
             yield return _task.CompleteBatch(read, random);
             foreach (int slot in batch)
                 free.Push(slot);
+        }
+    }
+
+    /// <summary>
+    /// Moves to the next row and reads it into <paramref name="slot"/>. A failure upstream (an image file that does not
+    /// load, a parse error) becomes an error that names the columns, the row and the data set.
+    /// </summary>
+    private bool ReadRow(DataViewRowCursor cursor, List<BatchColumnReader> readers, int slot, ref long rowsRead)
+    {
+        try
+        {
+            if (!cursor.MoveNext())
+                return false;
+            foreach (var reader in readers)
+                reader.Read(slot);
+            rowsRead++;
+            return true;
+        }
+        catch (Exception e) when (e is not (InvalidDataException or OperationCanceledException or ArgumentOutOfRangeException))
+        {
+            var cause = e;
+            while (cause.InnerException is not null)
+                cause = cause.InnerException;
+            string columns = string.Join("', '", readers.Select(r => r.Column.Name));
+            throw new InvalidDataException(
+                $"The {_role} data could not be read at row {rowsRead} (columns '{columns}'): {cause.Message} " +
+                "The step before the model failed on that row — for images from LoadImages, check that row's file exists and is a readable image.", e);
         }
     }
 

@@ -1,0 +1,54 @@
+using BigModel.MLNet.Models.Cnn;
+using Microsoft.ML;
+
+namespace BigModel.MLNet.Tests.Models;
+
+/// <summary>Photos through ML.NET's image chain (LoadImages → ResizeImages → ExtractPixels) into the CNN.</summary>
+[TestClass]
+public class ImageInputTests
+{
+    public sealed class Photo
+    {
+        public string ImagePath { get; set; } = "";
+        public string Label { get; set; } = "";
+    }
+
+    private static IEstimator<ITransformer> Pipeline(MLContext ml) =>
+        ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Photo", imageFolder: "", inputColumnName: nameof(Photo.ImagePath)))
+            .Append(ml.Transforms.ResizeImages("Photo", 16, 16))
+            .Append(ml.Transforms.ExtractPixels("Image", "Photo", scaleImage: 1 / 255f))
+            .Append(ml.Deep().MulticlassClassification.Cnn(new CnnOptions { ImageChannels = 3, ImageHeight = 16, ImageWidth = 16, Filters = [4], DenseUnits = 8, Epochs = 1 }));
+
+    // ML.NET's image loader names a missing file but not an unreadable one; the trainer adds the column and the row.
+
+    [TestMethod]
+    public void MissingImageFileFailsNamingTheFile()
+    {
+        var ml = new MLContext(1);
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-photo-{Guid.NewGuid():N}.jpg");
+        var data = ml.Data.LoadFromEnumerable(new[] { new Photo { ImagePath = missing, Label = "a" }, new Photo { ImagePath = missing, Label = "b" } });
+        var error = Assert.Throws<Exception>(() => Pipeline(ml).Fit(data));
+        StringAssert.Contains(error.ToString(), Path.GetFileName(missing));
+    }
+
+    [TestMethod]
+    public void UnreadableImageFileFailsNamingTheColumnAndRow()
+    {
+        var ml = new MLContext(1);
+        string corrupt = Path.Combine(Path.GetTempPath(), $"corrupt-{Guid.NewGuid():N}.jpg");
+        File.WriteAllText(corrupt, "not a picture");
+        try
+        {
+            var data = ml.Data.LoadFromEnumerable(new[] { new Photo { ImagePath = corrupt, Label = "a" }, new Photo { ImagePath = corrupt, Label = "b" } });
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => Pipeline(ml).Fit(data));
+            StringAssert.Contains(error.Message, "'Image'");
+            StringAssert.Contains(error.Message, "row 0");
+            StringAssert.Contains(error.Message, "readable image");
+        }
+        finally
+        {
+            File.Delete(corrupt);
+        }
+    }
+}
