@@ -13,7 +13,7 @@ public class CnnTests
     private static CnnOptions Options(int epochs) => new()
     {
         ImageHeight = SyntheticImages.Size, ImageWidth = SyntheticImages.Size, Filters = [8, 16], DenseUnits = 32,
-        Epochs = epochs, LearningRate = 3e-3, BatchSize = 32, RandomHorizontalFlip = true, RandomCropPadding = 1,
+        Epochs = epochs, LearningRate = 3e-3, BatchSize = 32, RandomHorizontalFlip = true, RandomCropPadding = 1, RandomErasingProbability = 0.3,
     };
 
     [TestMethod]

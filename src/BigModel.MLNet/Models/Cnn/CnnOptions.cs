@@ -72,6 +72,11 @@ public sealed class CnnOptions : TrainingOptions
     [Range(0, 8, init: 0)]
     public int RandomCropPadding { get; set; }
 
+    /// <summary>Training only: the chance that each image has a random rectangle (2–20% of its area, aspect 1:3 to 3:1)
+    /// blanked out (random erasing); 0 turns it off.</summary>
+    [Range(0.0, 1.0, init: 0.0)]
+    public double RandomErasingProbability { get; set; }
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -93,6 +98,8 @@ public sealed class CnnOptions : TrainingOptions
             throw new ArgumentOutOfRangeException(nameof(DenseUnits), DenseUnits, $"{nameof(DenseUnits)} must be at least 1.");
         if (DropoutRate is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(DropoutRate), DropoutRate, $"{nameof(DropoutRate)} must be in [0, 1).");
+        if (RandomErasingProbability is < 0 or > 1)
+            throw new ArgumentOutOfRangeException(nameof(RandomErasingProbability), RandomErasingProbability, "Must be a probability.");
         if (RandomCropPadding < 0)
             throw new ArgumentOutOfRangeException(nameof(RandomCropPadding), RandomCropPadding, $"{nameof(RandomCropPadding)} must not be negative.");
     }

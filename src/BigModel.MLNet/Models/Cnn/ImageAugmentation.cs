@@ -5,12 +5,12 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Models.Cnn;
 
 /// <summary>
-/// Random flips and padded crops applied to training batches only (the batch source calls it for shuffled epochs,
+/// Random flips, padded crops (random translation) and random erasing, applied to training batches only (the batch source calls it for shuffled epochs,
 /// never for validation or scoring). Randomness comes from the epoch's generator, so a seed reproduces a run.
 /// </summary>
 internal sealed class ImageAugmentation(CnnOptions options)
 {
-    public bool IsActive => options.RandomHorizontalFlip || options.RandomCropPadding > 0;
+    public bool IsActive => options.RandomHorizontalFlip || options.RandomCropPadding > 0 || options.RandomErasingProbability > 0;
 
     /// <summary>Returns the batch with its first input (flat pixels) augmented.</summary>
     public TensorBatch Apply(TensorBatch batch, Random random)
@@ -22,6 +22,8 @@ internal sealed class ImageAugmentation(CnnOptions options)
             images = Flip(images, random);
         if (options.RandomCropPadding > 0)
             images = Crop(images, random, options.RandomCropPadding);
+        if (options.RandomErasingProbability > 0)
+            images = Erase(images, random, options.RandomErasingProbability);
         var inputs = batch.Inputs.ToList();
         inputs[0] = images.reshape(rows, -1);
         return batch with { Inputs = inputs };
@@ -35,6 +37,25 @@ internal sealed class ImageAugmentation(CnnOptions options)
         var result = images.clone();
         var index = tensor(chosen, device: images.device);
         result.index_copy_(0, index, images.index_select(0, index).flip(3));
+        return result;
+    }
+
+    private static Tensor Erase(Tensor images, Random random, double probability)
+    {
+        var result = images.clone();
+        long height = images.shape[2], width = images.shape[3];
+        for (int i = 0; i < images.shape[0]; i++)
+        {
+            if (random.NextDouble() >= probability)
+                continue;
+            double area = height * width * (0.02 + 0.18 * random.NextDouble());
+            double aspect = Math.Exp(Math.Log(1 / 3.0) + random.NextDouble() * Math.Log(9));
+            long h = Math.Clamp((long)Math.Round(Math.Sqrt(area * aspect)), 1, height);
+            long w = Math.Clamp((long)Math.Round(Math.Sqrt(area / aspect)), 1, width);
+            long top = random.NextInt64(height - h + 1), left = random.NextInt64(width - w + 1);
+            using var patch = result[i].narrow(1, top, h).narrow(2, left, w);
+            patch.zero_();
+        }
         return result;
     }
 
