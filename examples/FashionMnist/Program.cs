@@ -5,7 +5,6 @@
 // Defaults to /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist). Prints accuracy, macro-F1 and
 // the confusion matrix, writes fashion-mnist-curves.png, and ends with one JSON line.
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using BigModel.MLNet;
 using BigModel.MLNet.Engine;
@@ -14,10 +13,10 @@ using BigModel.MLNet.Models.Cnn;
 using Microsoft.ML;
 
 string[] classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
-var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
-string folder = positional.ElementAtOrDefault(0) ?? "/usr/share/datasets/fashion-mnist";
-int epochs = Option("--epochs") ?? 12;
-int? trainRows = Option("--train-rows");
+var arguments = new ExampleArguments(args);
+string folder = arguments.Paths.ElementAtOrDefault(0) ?? "/usr/share/datasets/fashion-mnist";
+int epochs = arguments.Option("--epochs") ?? 12;
+int? trainRows = arguments.Option("--train-rows");
 
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("Cnn", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
@@ -41,19 +40,8 @@ var model = pipeline.Fit(train);
 double minutes = clock.Elapsed.TotalMinutes;
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-var matrix = metrics.ConfusionMatrix;
-double macroF1 = Enumerable.Range(0, matrix.NumberOfClasses).Average(c =>
-{
-    double p = matrix.PerClassPrecision[c], r = matrix.PerClassRecall[c];
-    return p + r == 0 ? 0 : 2 * p * r / (p + r);
-});
-Console.WriteLine($"accuracy {metrics.MicroAccuracy:F4}   macro-F1 {macroF1:F4}   ({minutes:F1} min training)");
-Console.WriteLine(matrix.GetFormattedConfusionTable());
-
 var cnn = model.LastTransformer;
-string chart = Path.GetFullPath("fashion-mnist-curves.png");
-TrainingCurvesChart.Save(cnn.History, chart);
-Console.WriteLine($"Training curves: {chart} (blue: training loss, orange: validation loss, green: validation accuracy; each scaled to its own range)");
+double macroF1 = ClassificationReport.Print(metrics, cnn, minutes, "fashion-mnist-curves.png");
 
 Console.WriteLine(JsonSerializer.Serialize(new
 {
@@ -61,9 +49,3 @@ Console.WriteLine(JsonSerializer.Serialize(new
     accuracy = Math.Round(metrics.MicroAccuracy, 4), macro_f1 = Math.Round(macroF1, 4), train_minutes = Math.Round(minutes, 1),
     classes,
 }));
-
-int? Option(string name)
-{
-    int index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
-}

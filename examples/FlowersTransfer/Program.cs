@@ -6,7 +6,6 @@
 // Defaults to the repository's sibling shared/data/flowers-small (CC BY 2.0 photos, see its LICENSE.txt). Prints
 // accuracy, macro-F1 and the confusion matrix, writes flowers-curves.png, and ends with one JSON line.
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using BigModel.MLNet;
 using BigModel.MLNet.Examples;
@@ -14,10 +13,10 @@ using BigModel.MLNet.Models.Cnn;
 using Microsoft.ML;
 using Microsoft.ML.Transforms.Image;
 
-var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
-string folder = positional.ElementAtOrDefault(0) ?? Path.GetFullPath(Path.Combine(FindRepositoryRoot(), "..", "shared", "data", "flowers-small"));
-int epochs = Option("--epochs") ?? 12;
-int frozen = Option("--frozen-epochs") ?? Math.Min(4, epochs);
+var arguments = new ExampleArguments(args);
+string folder = arguments.Paths.ElementAtOrDefault(0) ?? Path.GetFullPath(Path.Combine(ExampleArguments.RepositoryRoot(), "..", "shared", "data", "flowers-small"));
+int epochs = arguments.Option("--epochs") ?? 12;
+int frozen = arguments.Option("--frozen-epochs") ?? Math.Min(4, epochs);
 string backbone = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
 
 // A deterministic split: within each class, sorted by file name, every fifth photo is a test photo.
@@ -43,7 +42,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     {
         Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
         ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
-        PretrainedModelPath = backbone, FreezeBackboneEpochs = frozen, BackboneLearningRateScale = (Option("--backbone-lr-percent") ?? 10) / 100.0,
+        PretrainedModelPath = backbone, FreezeBackboneEpochs = frozen, BackboneLearningRateScale = (arguments.Option("--backbone-lr-percent") ?? 10) / 100.0,
         Epochs = epochs, BatchSize = 16, LearningRate = 2e-3, Schedule = BigModel.MLNet.Engine.LearningRateSchedule.CosineWithWarmup,
         WarmupFraction = 0.05, RandomHorizontalFlip = true, RandomCropPadding = 8,
     }));
@@ -54,39 +53,13 @@ var model = pipeline.Fit(train);
 double minutes = clock.Elapsed.TotalMinutes;
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-var matrix = metrics.ConfusionMatrix;
-double macroF1 = Enumerable.Range(0, matrix.NumberOfClasses).Average(c =>
-{
-    double p = matrix.PerClassPrecision[c], r = matrix.PerClassRecall[c];
-    return p + r == 0 ? 0 : 2 * p * r / (p + r);
-});
-Console.WriteLine($"accuracy {metrics.MicroAccuracy:F4}   macro-F1 {macroF1:F4}   ({minutes:F1} min training)");
-Console.WriteLine(matrix.GetFormattedConfusionTable());
 var cnn = model.LastTransformer;
-string chart = Path.GetFullPath("flowers-curves.png");
-TrainingCurvesChart.Save(cnn.History, chart);
-Console.WriteLine($"Training curves: {chart} (blue: training loss, orange: validation loss, green: validation accuracy)");
+double macroF1 = ClassificationReport.Print(metrics, cnn, minutes, "flowers-curves.png");
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     example = "flowers-transfer", dataset = "flowers-small", model = "resnet18-imagenet", epochs = cnn.History.Epochs.Count,
     accuracy = Math.Round(metrics.MicroAccuracy, 4), macro_f1 = Math.Round(macroF1, 4), train_minutes = Math.Round(minutes, 1),
 }));
-
-int? Option(string name)
-{
-    int index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
-}
-
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "BigModel.MLNet.sln")))
-            return dir.FullName;
-    }
-    return Directory.GetCurrentDirectory();
-}
 
 /// <summary>A photo and its class (its folder's name).</summary>
 public sealed class Photo

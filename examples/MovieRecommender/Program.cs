@@ -9,17 +9,19 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using BigModel.MLNet;
+using BigModel.MLNet.Examples;
 using BigModel.MLNet.Models.Recommender;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
-string data = Path.Combine(FindRepositoryRoot(), "examples/data/movietweetings");
+var arguments = new ExampleArguments(args);
+var positional = arguments.Paths;
+string data = Path.Combine(ExampleArguments.RepositoryRoot(), "examples/data/movietweetings");
 string trainPath = positional.ElementAtOrDefault(0) ?? Path.Combine(data, "ratings-train.csv");
 string testPath = positional.ElementAtOrDefault(1) ?? Path.Combine(data, "ratings-test.csv");
 string moviesPath = positional.ElementAtOrDefault(2) ?? Path.Combine(data, "movies.dat");
-int epochs = Option("--epochs") ?? 15;
-double? l2 = Option("--l2-permille") / 1000.0;
+int epochs = arguments.Option("--epochs") ?? 15;
+double? l2 = arguments.Option("--l2-permille") / 1000.0;
 
 var genres = ReadGenres(moviesPath);
 string[] genreNames = genres.Values.SelectMany(g => g).Distinct().Order().ToArray();
@@ -100,22 +102,6 @@ static IEnumerable<Rating> ReadRatings(string path, Dictionary<string, string[]>
             vector[index[genre]] = 1;
         yield return new Rating { UserId = parts[0], ItemId = parts[1], Label = float.Parse(parts[2], CultureInfo.InvariantCulture), Genres = vector };
     }
-}
-
-int? Option(string name)
-{
-    int index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
-}
-
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "BigModel.MLNet.sln")))
-            return dir.FullName;
-    }
-    return Directory.GetCurrentDirectory();
 }
 
 /// <summary>One rating, with the movie's genres as a one-hot vector.</summary>

@@ -6,17 +6,17 @@
 using System.Diagnostics;
 using System.Text.Json;
 using BigModel.MLNet;
+using BigModel.MLNet.Examples;
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Mlp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-// Positional arguments are the data files; "--name value" pairs are options.
-var arguments = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
-string root = FindRepositoryRoot();
-string trainPath = arguments.ElementAtOrDefault(0) ?? Path.Combine(root, "examples/data/taxi-fare/taxi-fare-train.csv");
-string testPath = arguments.ElementAtOrDefault(1) ?? Path.Combine(root, "examples/data/taxi-fare/taxi-fare-test.csv");
-int epochs = OptionValue("--epochs") ?? 30;
+var arguments = new ExampleArguments(args);
+string root = ExampleArguments.RepositoryRoot();
+string trainPath = arguments.Paths.ElementAtOrDefault(0) ?? Path.Combine(root, "examples/data/taxi-fare/taxi-fare-train.csv");
+string testPath = arguments.Paths.ElementAtOrDefault(1) ?? Path.Combine(root, "examples/data/taxi-fare/taxi-fare-test.csv");
+int epochs = arguments.Option("--epochs") ?? 30;
 
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("MlpRegression", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
@@ -72,22 +72,6 @@ ITransformer Train(string name, IEstimator<ITransformer> pipeline)
     Console.WriteLine($"{name,-9} RMSE {metrics.RootMeanSquaredError,8:F4}   R² {metrics.RSquared,7:F4}   MAE {metrics.MeanAbsoluteError,7:F4}   ({seconds:F1} s)");
     results.Add(new() { ["model"] = name, ["rmse"] = Math.Round(metrics.RootMeanSquaredError, 4), ["r2"] = Math.Round(metrics.RSquared, 4), ["mae"] = Math.Round(metrics.MeanAbsoluteError, 4), ["train_seconds"] = Math.Round(seconds, 1) });
     return model;
-}
-
-int? OptionValue(string name)
-{
-    int index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
-}
-
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "BigModel.MLNet.sln")))
-            return dir.FullName;
-    }
-    return Directory.GetCurrentDirectory();
 }
 
 /// <summary>One row of the taxi-fare CSV files.</summary>

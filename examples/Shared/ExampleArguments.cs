@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace BigModel.MLNet.Examples;
+
+/// <summary>The examples' command line: data paths first, then "--name value" options.</summary>
+internal sealed class ExampleArguments(string[] args)
+{
+    /// <summary>The positional arguments (data paths), without options and their values.</summary>
+    public string[] Paths { get; } = args
+        .Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal)))
+        .ToArray();
+
+    /// <summary>The value of integer option <paramref name="name"/> (e.g. "--epochs"), or null.</summary>
+    public int? Option(string name)
+    {
+        int index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>The repository's root (where BigModel.MLNet.sln is), for the default data paths.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "BigModel.MLNet.sln")))
+                return dir.FullName;
+        }
+        return Directory.GetCurrentDirectory();
+    }
+}
