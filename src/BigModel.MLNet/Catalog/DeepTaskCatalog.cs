@@ -99,7 +99,7 @@ public sealed class DeepTaskCatalog
     /// <summary>ResNet-18 with an ImageNet backbone from <paramref name="path"/>, a new head, and transfer-learning groups.</summary>
     private static BuiltNetwork PretrainedResNet(CnnOptions options, string path, int outputs)
     {
-        var network = new ResNet18(options, outputs, PretrainedResNet18.StageBlocks(path));
+        var network = new ResNet18(options, outputs, PretrainedResNet18.StageBlocks(path)) { FreezeBatchNormStatistics = options.FreezeBatchNormStatistics };
         PretrainedResNet18.LoadInto(network, path);
         var trainable = new TrainableNetwork(network, inputs => network.call(inputs[0]),
             Groups: network.TransferGroups(options.FreezeBackboneEpochs, options.BackboneLearningRateScale));

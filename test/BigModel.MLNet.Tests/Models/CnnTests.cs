@@ -79,6 +79,17 @@ public class CnnTests
     }
 
     [TestMethod]
+    public void FrozenBatchNormStatisticsStayInInferenceModeWhileTraining()
+    {
+        var options = new CnnOptions { Architecture = CnnArchitecture.ResNet18, ImageHeight = 16, ImageWidth = 16 };
+        using var network = new ResNet18(options, outputs: 2) { FreezeBatchNormStatistics = true };
+        network.train();
+        Assert.IsTrue(network.training, "the network trains");
+        Assert.IsTrue(network.BackboneLayers.OfType<TorchSharp.Modules.BatchNorm2d>().All(norm => !norm.training));
+        Assert.IsTrue(network.BackboneLayers.OfType<TorchSharp.Modules.Conv2d>().All(conv => conv.training));
+    }
+
+    [TestMethod]
     public void ResNet18TrainsSavesAndLoads()
     {
         var ml = new MLContext(1);

@@ -49,6 +49,23 @@ internal sealed class ResNet18 : nn.Module<Tensor, Tensor>, IOnnxExportable
         RegisterComponents();
     }
 
+    /// <summary>
+    /// Keeps the backbone's batch norms in inference mode even while training, so their (pretrained) running statistics
+    /// stay as they are; small fine-tuning batches would otherwise drag them towards their own statistics.
+    /// </summary>
+    public bool FreezeBatchNormStatistics { get; set; }
+
+    /// <inheritdoc />
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        if (train && FreezeBatchNormStatistics)
+        {
+            foreach (var norm in BackboneLayers.OfType<BatchNorm2d>())
+                norm.eval();
+        }
+    }
+
     /// <summary>Whether the network uses the 224-pixel (ImageNet) stem.</summary>
     public bool StandardStem { get; }
 
