@@ -43,6 +43,18 @@ public sealed class DeepCatalog
     public IDataView LoadIdx(string imagesPath, string labelsPath) => new Data.IdxDataView(imagesPath, labelsPath);
 
     /// <summary>
+    /// Lists labelled photos stored one folder per class (<c>root/daisy/*.jpg</c>, <c>root/roses/*.jpg</c>, …): an
+    /// <c>ImagePath</c> column for <c>LoadImages</c> and a <c>Label</c> column holding the folder's name. Sorted by class
+    /// and file name, so the order (and any split taken from it) is the same on every machine.
+    /// </summary>
+    /// <param name="root">The folder holding one sub-folder per class.</param>
+    /// <param name="extensions">File extensions to take (default: .jpg, .jpeg, .png, .bmp).</param>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">A class folder is empty, or there are no class folders (the message names the folder).</exception>
+    public IDataView LoadImageFolders(string root, params string[] extensions) =>
+        _context.Data.LoadFromEnumerable(Data.ImageFolders.List(root, extensions));
+
+    /// <summary>
     /// Cancels everything running under this context, ML.NET trainers included; a running <c>Fit</c> of this package
     /// stops before its next batch with <see cref="OperationCanceledException"/>. The context stays cancelled.
     /// </summary>

@@ -20,6 +20,27 @@ public class ImageInputTests
             .Append(ml.Transforms.ExtractPixels("Image", "Photo", scaleImage: 1 / 255f))
             .Append(ml.Deep().MulticlassClassification.Cnn(new CnnOptions { ImageChannels = 3, ImageHeight = 16, ImageWidth = 16, Filters = [4], DenseUnits = 8, Epochs = 1 }));
 
+    [TestMethod]
+    public void ImageFoldersListPhotosByClassAndRejectEmptyFolders()
+    {
+        string root = Directory.CreateTempSubdirectory("classes").FullName;
+        Directory.CreateDirectory(Path.Combine(root, "roses"));
+        Directory.CreateDirectory(Path.Combine(root, "daisy"));
+        File.WriteAllText(Path.Combine(root, "roses", "b.jpg"), "");
+        File.WriteAllText(Path.Combine(root, "roses", "a.PNG"), "");
+        File.WriteAllText(Path.Combine(root, "roses", "notes.txt"), "");
+        File.WriteAllText(Path.Combine(root, "daisy", "c.jpeg"), "");
+        var ml = new MLContext(1);
+        var photos = ml.Data.CreateEnumerable<Photo>(ml.Deep().LoadImageFolders(root), reuseRowObject: false).ToList();
+        CollectionAssert.AreEqual(new[] { "daisy/c.jpeg", "roses/a.PNG", "roses/b.jpg" },
+            photos.Select(p => $"{p.Label}/{Path.GetFileName(p.ImagePath)}").ToList());
+
+        Directory.CreateDirectory(Path.Combine(root, "tulips"));
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ml.Deep().LoadImageFolders(root)).Message, "tulips");
+        StringAssert.Contains(Assert.ThrowsExactly<DirectoryNotFoundException>(() => ml.Deep().LoadImageFolders(Path.Combine(root, "nope"))).Message, "nope");
+        Directory.Delete(root, true);
+    }
+
     // ML.NET's image loader names a missing file but not an unreadable one; the trainer adds the column and the row.
 
     [TestMethod]
