@@ -103,15 +103,8 @@ public sealed class TrainingLoop
         network.Module.train();
         double lossSum = 0;
         long rows = 0;
-        using var enumerator = batches.GetEnumerator();
-        while (true)
+        foreach (var batch in Scoped(batches))
         {
-            using var scope = NewDisposeScope();
-            if (_context.IsCancellationRequested())
-                throw new OperationCanceledException("Training was cancelled.");
-            if (!enumerator.MoveNext())
-                break;
-            var batch = enumerator.Current;
             if (batch.Rows < 2 && rows > 0)
                 continue; // A trailing one-row batch: batch normalisation cannot train on it, and it adds next to nothing.
             double loss = TrainStep(network, optimizer, batch, classWeights, schedule.RateAt(step));
@@ -149,7 +142,7 @@ public sealed class TrainingLoop
         using var _ = no_grad();
         double lossSum = 0;
         long rows = 0, correct = 0;
-        foreach (var batch in Batches(source))
+        foreach (var batch in Scoped(source.ReadEpoch(_context.Device, shuffle: null)))
         {
             using var output = network.Forward(batch.Inputs);
             using var loss = BatchLoss(output, batch.Target, classWeights);
@@ -163,10 +156,13 @@ public sealed class TrainingLoop
         return (lossSum / rows, _task.IsClassification ? (double)correct / rows : null);
     }
 
-    /// <summary>Streams a source's batches, each inside its own dispose scope.</summary>
-    private IEnumerable<TensorBatch> Batches(IBatchSource source)
+    /// <summary>
+    /// Streams batches, each inside its own dispose scope (created before the batch is read, disposed when the next is
+    /// requested), checking for cancellation before every batch.
+    /// </summary>
+    private IEnumerable<TensorBatch> Scoped(IEnumerable<TensorBatch> batches)
     {
-        using var enumerator = source.ReadEpoch(_context.Device, shuffle: null).GetEnumerator();
+        using var enumerator = batches.GetEnumerator();
         while (true)
         {
             using var scope = NewDisposeScope();

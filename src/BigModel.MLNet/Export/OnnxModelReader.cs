@@ -16,12 +16,6 @@ internal sealed class OnnxModelReader
     /// <summary>Float initializers by name, with their dimensions.</summary>
     public Dictionary<string, (long[] Dims, float[] Values)> Initializers { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The graph's input names (initializers may be listed too).</summary>
-    public List<string> Inputs { get; } = [];
-
-    /// <summary>The graph's output names.</summary>
-    public List<string> Outputs { get; } = [];
-
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">The file is not an ONNX model (the message names it).</exception>
     public static OnnxModelReader Read(string path)
@@ -64,8 +58,6 @@ internal sealed class OnnxModelReader
             {
                 case 1: Nodes.Add(ReadNode(graph.ReadBytes())); break;
                 case 5: ReadInitializer(graph.ReadBytes()); break;
-                case 11: Inputs.Add(ReadName(graph.ReadBytes())); break;
-                case 12: Outputs.Add(ReadName(graph.ReadBytes())); break;
                 default: graph.SkipLastField(); break;
             }
         }
@@ -144,17 +136,5 @@ internal sealed class OnnxModelReader
             return;
         float[] data = raw is null ? [.. floats] : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw.Span).ToArray();
         Initializers[name] = ([.. dims], data);
-    }
-
-    private static string ReadName(ByteString bytes)
-    {
-        var info = bytes.CreateCodedInput();
-        while (info.ReadTag() is var tag and not 0)
-        {
-            if (WireFormat.GetTagFieldNumber(tag) == 1)
-                return info.ReadString();
-            info.SkipLastField();
-        }
-        return "";
     }
 }

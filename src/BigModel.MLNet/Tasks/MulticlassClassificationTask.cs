@@ -37,9 +37,6 @@ internal sealed class MulticlassClassificationTask : PredictionTask
         ];
     }
 
-    /// <summary>The label's key values as text, in key order: what <c>PredictedLabel</c> maps back to.</summary>
-    public IReadOnlyList<string> ClassNames => _classNames;
-
     public static MulticlassClassificationTask For(DataViewSchema.Column label) =>
         new(KeyValueNames.Of(label, KeyLabelReader.ClassCount(label)));
 

@@ -21,11 +21,9 @@ internal sealed class KeyLabelReader : BatchColumnReader
     /// <summary>The number of classes a key label column declares, or a clear error when it is no key column.</summary>
     public static int ClassCount(DataViewSchema.Column column)
     {
-        if (column.Type is KeyDataViewType key && key.RawType == typeof(uint) && key.Count is > 1 and <= int.MaxValue)
-            return (int)key.Count;
-        throw new ArgumentOutOfRangeException(column.Name,
-            $"Multiclass label column '{column.Name}' must be a key of UInt32 with at least two values, but is {column.Type}. " +
-            "Map the label to a key with mlContext.Transforms.Conversion.MapValueToKey.");
+        int count = KeyColumnReader.KeyCount(column);
+        return count >= 2 ? count : throw new ArgumentOutOfRangeException(column.Name,
+            $"Multiclass label column '{column.Name}' has {count} class; it needs at least two.");
     }
 
     public override void Read(int slot)

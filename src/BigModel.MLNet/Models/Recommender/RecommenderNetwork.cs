@@ -73,9 +73,6 @@ internal sealed class RecommenderNetwork : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Parameters, embedding tables included, for the memory estimate in the docs.</summary>
-    public long ParameterCount => parameters().Sum(p => p.numel());
-
     /// <summary>Predictions [rows, 1] for inputs (users, items[, user features][, item features]).</summary>
     public Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
