@@ -3,6 +3,7 @@ using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Models;
 using BigModel.MLNet.Models.Cnn;
 using BigModel.MLNet.Models.Mlp;
+using BigModel.MLNet.Models.Text;
 using BigModel.MLNet.Tasks;
 using Microsoft.ML;
 using TorchSharp;
@@ -104,6 +105,39 @@ public sealed class DeepTaskCatalog
         var trainable = new TrainableNetwork(network, inputs => network.call(inputs[0]),
             Groups: network.TransferGroups(options.FreezeBackboneEpochs, options.BackboneLearningRateScale));
         return BuiltNetwork.FromModule(network) with { Network = trainable };
+    }
+
+    /// <summary>
+    /// A BERT-style text classifier fine-tuned from pretrained weights (an ONNX encoder such as all-MiniLM-L6-v2, or a
+    /// Hugging Face checkpoint folder) on a text column. The model tokenises the raw text itself (WordPiece), also after
+    /// <c>mlContext.Model.Save</c>/<c>Load</c>.
+    /// </summary>
+    /// <param name="pretrainedModelPath">The encoder's ONNX file or checkpoint folder.</param>
+    /// <param name="vocabularyPath">Its <c>vocab.txt</c>; null when it sits beside the weights.</param>
+    /// <param name="labelColumnName">The label column.</param>
+    /// <param name="textColumnName">The text column.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    public DeepTrainer TextClassifier(string pretrainedModelPath, string? vocabularyPath = null, string labelColumnName = "Label",
+        string textColumnName = "Text", int epochs = 3) =>
+        TextClassifier(new TextClassifierOptions
+        {
+            PretrainedModelPath = pretrainedModelPath, VocabularyPath = vocabularyPath, LabelColumnName = labelColumnName,
+            TextColumnName = textColumnName, Epochs = epochs,
+        });
+
+    /// <summary>A BERT-style text classifier configured by <paramref name="options"/> (pretrained or from scratch).</summary>
+    /// <exception cref="FileNotFoundException">The vocabulary file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The vocabulary cannot be used (the message names the file).</exception>
+    public DeepTrainer TextClassifier(TextClassifierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var tokenizer = new Transforms.Text.WordPieceTokenizer(Transforms.Text.BertVocabulary.Load(TextClassifierBuilder.VocabularyPath(options)), options.LowerCase);
+        var texts = new[] { options.TextColumnName, options.SecondTextColumnName }.OfType<string>();
+        var spec = new ModelSpec($"TextClassifier{Kind}", [.. texts.Select(text => new TextInput(text, tokenizer))], options.LabelColumnName,
+            schema => PredictionTask.Create(Kind, schema[options.LabelColumnName]),
+            request => TextClassifierBuilder.Build(options, tokenizer.Vocabulary, request.Task.OutputSize));
+        return new DeepTrainer(_context, spec, options);
     }
 
     /// <summary>

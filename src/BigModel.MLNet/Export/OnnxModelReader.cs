@@ -16,6 +16,9 @@ internal sealed class OnnxModelReader
     /// <summary>Float initializers by name, with their dimensions.</summary>
     public Dictionary<string, (long[] Dims, float[] Values)> Initializers { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Int64 initializers (shapes, indices) by name.</summary>
+    public Dictionary<string, long[]> IntegerInitializers { get; } = new(StringComparer.Ordinal);
+
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">The file is not an ONNX model (the message names it).</exception>
     public static OnnxModelReader Read(string path)
@@ -109,6 +112,7 @@ internal sealed class OnnxModelReader
         var tensor = bytes.CreateCodedInput();
         var dims = new List<long>();
         var floats = new List<float>();
+        var longs = new List<long>();
         string name = "";
         int type = 0;
         ByteString? raw = null;
@@ -127,11 +131,18 @@ internal sealed class OnnxModelReader
                     while (!values.IsAtEnd) floats.Add(values.ReadFloat());
                     break;
                 case 4: floats.Add(tensor.ReadFloat()); break;
+                case 7 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    var packedLongs = tensor.ReadBytes().CreateCodedInput();
+                    while (!packedLongs.IsAtEnd) longs.Add(packedLongs.ReadInt64());
+                    break;
+                case 7: longs.Add(tensor.ReadInt64()); break;
                 case 8: name = tensor.ReadString(); break;
                 case 9: raw = tensor.ReadBytes(); break;
                 default: tensor.SkipLastField(); break;
             }
         }
+        if (type == (int)OnnxElementType.Int64)
+            IntegerInitializers[name] = raw is null ? [.. longs] : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(raw.Span).ToArray();
         if (type != (int)OnnxElementType.Float)
             return;
         float[] data = raw is null ? [.. floats] : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw.Span).ToArray();

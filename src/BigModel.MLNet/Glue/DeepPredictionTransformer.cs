@@ -26,7 +26,7 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         Kind = task.Kind;
         InputColumnNames = inputs.Select(i => i.ColumnName).ToArray();
         _plan = new ScoringPlan(task, inputs, new OnnxBatchScorer(onnx, task.ScorerOutputs), DefaultScoringBatchSize);
-        _persisted = PersistedPipeline(task, [.. InputColumnNames], onnx, trainingSchema);
+        _persisted = PersistedPipeline(task, inputs, onnx, trainingSchema);
     }
 
     private const int DefaultScoringBatchSize = 256;
@@ -87,10 +87,13 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     /// <c>GpuDeviceId</c> and ask ONNX Runtime for CUDA even where only its CPU build is installed. A model loaded later
     /// scores on whatever device the loading context asks for.
     /// </remarks>
-    private static ITransformer PersistedPipeline(PredictionTask task, string[] inputColumns, byte[] onnx, DataViewSchema schema)
+    private static ITransformer PersistedPipeline(PredictionTask task, IReadOnlyList<ResolvedInput> inputs, byte[] onnx, DataViewSchema schema)
     {
         var context = new MLContext();
-        var pipeline = context.Transforms.ApplyOnnxModel(task.PersistedOutputs, inputColumns, new MemoryStream(onnx))
+        IEstimator<ITransformer> pipeline = new EstimatorChain<ITransformer>();
+        foreach (var preparation in inputs.Select(i => i.Input.PersistedPreparation(context)).OfType<IEstimator<ITransformer>>())
+            pipeline = pipeline.Append(preparation);
+        pipeline = pipeline.Append(context.Transforms.ApplyOnnxModel(task.PersistedOutputs, [.. inputs.Select(i => i.Input.OnnxName)], new MemoryStream(onnx)))
             .Append(task.PersistedOutputMapping(context));
         return pipeline.Fit(new EmptyDataView(schema));
     }

