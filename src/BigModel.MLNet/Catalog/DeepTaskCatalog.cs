@@ -132,7 +132,7 @@ public sealed class DeepTaskCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var tokenizer = new Transforms.Text.WordPieceTokenizer(Transforms.Text.BertVocabulary.Load(TextClassifierBuilder.VocabularyPath(options)), options.LowerCase);
+        var tokenizer = new Transforms.Text.WordPieceEncoder(Transforms.Text.BertVocabulary.Load(TextClassifierBuilder.VocabularyPath(options)), options.LowerCase);
         var texts = new[] { options.TextColumnName, options.SecondTextColumnName }.OfType<string>();
         var spec = new ModelSpec($"TextClassifier{Kind}", [.. texts.Select(text => new TextInput(text, tokenizer))], options.LabelColumnName,
             schema => PredictionTask.Create(Kind, schema[options.LabelColumnName]),

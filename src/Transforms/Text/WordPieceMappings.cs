@@ -45,8 +45,8 @@ public static class WordPieceMappings
     /// <summary>A text's ids.</summary>
     public sealed class IdsRow
     {
-        /// <summary><see cref="WordPieceTokenizer.MaxTokens"/> ids: the pieces, then −1.</summary>
-        [VectorType(WordPieceTokenizer.MaxTokens)] public long[] WordPieceIds { get; set; } = [];
+        /// <summary><see cref="WordPieceEncoder.MaxTokens"/> ids: the pieces, then −1.</summary>
+        [VectorType(WordPieceEncoder.MaxTokens)] public long[] WordPieceIds { get; set; } = [];
     }
 
     internal static void ListCandidates(TextRow input, CandidatesRow output, bool lowerCase) =>
@@ -63,10 +63,10 @@ public static class WordPieceMappings
             int first = offset;
             WordPiece.Cut(word, (start, end) => (int)keys[first + WordPiece.CandidateIndex(word.Length, start, end)] - 1, unknown, ids);
             offset += WordPiece.CandidateCount(word);
-            if (ids.Count >= WordPieceTokenizer.MaxTokens)
+            if (ids.Count >= WordPieceEncoder.MaxTokens)
                 break;
         }
-        var padded = new long[WordPieceTokenizer.MaxTokens];
+        var padded = new long[WordPieceEncoder.MaxTokens];
         Array.Fill(padded, -1L);
         for (int i = 0; i < Math.Min(ids.Count, padded.Length); i++)
             padded[i] = ids[i];

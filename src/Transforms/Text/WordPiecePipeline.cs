@@ -7,12 +7,12 @@ namespace BigModel.MLNet.Transforms.Text;
 /// WordPiece tokenisation built only from transforms ML.NET can save and load: copy the text to
 /// <see cref="WordPieceMappings.TextColumn"/>, list candidate pieces, look them up with <c>MapValueToKey</c> (the
 /// vocabulary is stored in the model as its key data), cut the words, and copy the ids out. A model saved with it
-/// tokenises exactly as <see cref="WordPieceTokenizer"/> does (a test compares them).
+/// tokenises exactly as <see cref="WordPieceEncoder"/> does (a test compares them).
 /// </summary>
 internal static class WordPiecePipeline
 {
     /// <summary>Tokenises <paramref name="textColumn"/> into <paramref name="idsColumn"/> (Int64 × 512, −1 after the pieces).</summary>
-    public static IEstimator<ITransformer> Create(MLContext context, WordPieceTokenizer tokenizer, string textColumn, string idsColumn)
+    public static IEstimator<ITransformer> Create(MLContext context, WordPieceEncoder tokenizer, string textColumn, string idsColumn)
     {
         var vocabulary = context.Data.LoadFromEnumerable(tokenizer.Vocabulary.Tokens.Select(token => new VocabularyRow { Token = token }));
         bool lower = tokenizer.LowerCase;

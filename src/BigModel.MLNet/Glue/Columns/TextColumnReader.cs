@@ -10,18 +10,18 @@ namespace BigModel.MLNet.Glue.Columns;
 
 /// <summary>
 /// Reads a text column and tokenises each row into WordPiece ids. Training batches are padded (with −1) only to their
-/// longest row; ONNX batches to <see cref="WordPieceTokenizer.MaxTokens"/>, the width a saved model's tokenisation
+/// longest row; ONNX batches to <see cref="WordPieceEncoder.MaxTokens"/>, the width a saved model's tokenisation
 /// produces (the model itself trims to the longest row).
 /// </summary>
 internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader
 {
     private readonly ValueGetter<ReadOnlyMemory<char>> _getter;
-    private readonly WordPieceTokenizer _tokenizer;
+    private readonly WordPieceEncoder _tokenizer;
     private readonly string _onnxName;
     private readonly List<int>[] _ids;
     private ReadOnlyMemory<char> _text;
 
-    public TextColumnReader(DataViewRow row, DataViewSchema.Column column, int capacity, WordPieceTokenizer tokenizer, string onnxName) : base(row, column)
+    public TextColumnReader(DataViewRow row, DataViewSchema.Column column, int capacity, WordPieceEncoder tokenizer, string onnxName) : base(row, column)
     {
         RequireText(column);
         _getter = row.GetGetter<ReadOnlyMemory<char>>(column);
@@ -54,8 +54,8 @@ internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader
     }
 
     public NamedOnnxValue ToOnnx(int rows) =>
-        NamedOnnxValue.CreateFromTensor(_onnxName, new DenseTensor<long>(Padded([.. Enumerable.Range(0, rows)], WordPieceTokenizer.MaxTokens),
-            [rows, WordPieceTokenizer.MaxTokens]));
+        NamedOnnxValue.CreateFromTensor(_onnxName, new DenseTensor<long>(Padded([.. Enumerable.Range(0, rows)], WordPieceEncoder.MaxTokens),
+            [rows, WordPieceEncoder.MaxTokens]));
 
     private long[] Padded(int[] slots, int width)
     {

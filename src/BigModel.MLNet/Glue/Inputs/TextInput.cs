@@ -9,16 +9,16 @@ namespace BigModel.MLNet.Glue.Inputs;
 /// A text column, tokenised into WordPiece ids (int64, −1 after the text's pieces). In ONNX the input is the ids,
 /// [rows, 512], named <c>&lt;column&gt;.WordPieceIds</c>; a saved model computes them with <see cref="WordPiecePipeline"/>.
 /// </summary>
-internal sealed class TextInput(string columnName, WordPieceTokenizer tokenizer) : ModelInput(columnName)
+internal sealed class TextInput(string columnName, WordPieceEncoder tokenizer) : ModelInput(columnName)
 {
-    public WordPieceTokenizer Tokenizer { get; } = tokenizer;
+    public WordPieceEncoder Tokenizer { get; } = tokenizer;
 
     public override string OnnxName => ColumnName + ".WordPieceIds";
 
     public override int SizeOf(DataViewSchema.Column column)
     {
         TextColumnReader.RequireText(column);
-        return WordPieceTokenizer.MaxTokens;
+        return WordPieceEncoder.MaxTokens;
     }
 
     public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>

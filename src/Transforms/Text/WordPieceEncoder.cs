@@ -6,7 +6,7 @@ namespace BigModel.MLNet.Transforms.Text;
 /// </summary>
 /// <param name="Vocabulary">The vocabulary pieces come from.</param>
 /// <param name="LowerCase">True for uncased vocabularies (lower-case and strip accents first).</param>
-internal sealed record WordPieceTokenizer(BertVocabulary Vocabulary, bool LowerCase)
+internal sealed record WordPieceEncoder(BertVocabulary Vocabulary, bool LowerCase)
 {
     /// <summary>
     /// Ids kept per text: BERT's largest position table. Longer texts are cut here; models cut further to their

