@@ -1,5 +1,6 @@
 using BigModel.MLNet.Glue;
 using BigModel.MLNet.Tasks;
+using BigModel.MLNet.Models.Text;
 using Microsoft.ML;
 
 namespace BigModel.MLNet;
@@ -53,6 +54,25 @@ public sealed class DeepCatalog
     /// <exception cref="InvalidDataException">A class folder is empty, or there are no class folders (the message names the folder).</exception>
     public IDataView LoadImageFolders(string root, params string[] extensions) =>
         _context.Data.LoadFromEnumerable(Data.ImageFolders.List(root, extensions));
+
+    /// <summary>
+    /// BERT tokenisation as a pipeline transform: WordPiece from <paramref name="vocabularyPath"/> on one text column
+    /// (or two, for sentence pairs), giving <c>InputIds</c>, <c>AttentionMask</c> and <c>TokenTypeIds</c> (Int64 ×
+    /// <paramref name="maxLength"/>: <c>[CLS] a [SEP] b [SEP]</c>, truncated longest text first, padded with
+    /// <c>[PAD]</c>). For models you feed yourself; <see cref="DeepTaskCatalog.TextClassifier(TextClassifierOptions)"/>
+    /// tokenises on its own. Saved and loaded with the pipeline like any ML.NET transform.
+    /// </summary>
+    /// <param name="vocabularyPath">The WordPiece <c>vocab.txt</c>.</param>
+    /// <param name="inputColumnName">The text column.</param>
+    /// <param name="secondInputColumnName">The second text of a pair, or null.</param>
+    /// <param name="maxLength">Tokens per row, special tokens included (at most 512).</param>
+    /// <param name="lowerCase">True for uncased vocabularies (lower-case and strip accents first).</param>
+    /// <exception cref="FileNotFoundException">The vocabulary file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The vocabulary cannot be used (the message names the file).</exception>
+    public IEstimator<ITransformer> TokenizeWordPiece(string vocabularyPath, string inputColumnName = "Text", string? secondInputColumnName = null,
+        int maxLength = 128, bool lowerCase = true) =>
+        Transforms.Text.BertInputTransform.Create(new Transforms.Text.WordPieceEncoder(Transforms.Text.BertVocabulary.Load(vocabularyPath), lowerCase),
+            inputColumnName, secondInputColumnName, maxLength);
 
     /// <summary>
     /// Cancels everything running under this context, ML.NET trainers included; a running <c>Fit</c> of this package

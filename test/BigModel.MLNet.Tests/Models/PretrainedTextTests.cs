@@ -177,3 +177,51 @@ public class TextNetworkExportTests
         CollectionAssert.That.AreClose(expected, results.First().AsTensor<float>().ToArray(), 1e-4f);
     }
 }
+
+[TestClass]
+public class TokenizeWordPieceTests
+{
+    private sealed class PairRow
+    {
+        public string Question { get; set; } = "";
+        public string Answer { get; set; } = "";
+    }
+
+    private sealed class BertInputRow
+    {
+        [Microsoft.ML.Data.VectorType(12)] public long[] InputIds { get; set; } = [];
+        [Microsoft.ML.Data.VectorType(12)] public long[] AttentionMask { get; set; } = [];
+        [Microsoft.ML.Data.VectorType(12)] public long[] TokenTypeIds { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void ProducesHuggingFaceStyleInputsForPairsAndSavesThem()
+    {
+        var ml = new MLContext(1);
+        var vocabulary = BertVocabulary.Load(MiniLm.VocabularyPath);
+        var data = ml.Data.LoadFromEnumerable(new[]
+        {
+            new PairRow { Question = "Is it good?", Answer = "Yes." },
+            new PairRow { Question = "a b c d e f g h i j", Answer = "k l m n o p q" }, // 17 tokens for 9 places
+            new PairRow { Question = "", Answer = "" },
+        });
+        var model = ml.Deep().TokenizeWordPiece(MiniLm.VocabularyPath, "Question", "Answer", maxLength: 12).Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), $"bigmodel-tokenize-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, data.Schema, path);
+        var loaded = new MLContext().Model.Load(path, out _);
+        File.Delete(path);
+
+        foreach (var transformer in new[] { model, loaded })
+        {
+            var rows = ml.Data.CreateEnumerable<BertInputRow>(transformer.Transform(data), reuseRowObject: false).ToList();
+            long Id(string token) => vocabulary.IdOf(token);
+            long[] Expected(params string[] tokens) => [.. tokens.Select(Id), .. Enumerable.Repeat((long)vocabulary.Padding, 12 - tokens.Length)];
+            CollectionAssert.AreEqual(Expected("[CLS]", "is", "it", "good", "?", "[SEP]", "yes", ".", "[SEP]"), rows[0].InputIds);
+            CollectionAssert.AreEqual(new long[] { 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0 }, rows[0].TokenTypeIds);
+            CollectionAssert.AreEqual(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0 }, rows[0].AttentionMask);
+            // Longest first: 10 + 7 ids into 9 places keeps 5 + 4.
+            CollectionAssert.AreEqual(Expected("[CLS]", "a", "b", "c", "d", "e", "[SEP]", "k", "l", "m", "n", "[SEP]"), rows[1].InputIds);
+            CollectionAssert.AreEqual(Expected("[CLS]", "[SEP]", "[SEP]"), rows[2].InputIds);
+        }
+    }
+}
