@@ -15,6 +15,9 @@ namespace BigModel.MLNet.Glue;
 /// <remarks>
 /// The pool is this class's own rather than ML.NET's <c>ShuffleRows</c>, whose background producer makes the order
 /// depend on thread timing: here the order depends on the epoch's random generator alone, so a seed reproduces a run.
+/// When an input has rows of different lengths (<see cref="IVariableLengthReader"/>: tokenised text), shuffled epochs
+/// bucket by length: a random chunk of <see cref="BucketBatches"/> batches is sorted by length, cut into batches, and
+/// the batches are served in random order, so each batch pads little while the order stays random.
 /// </remarks>
 internal sealed class DataViewBatchSource : IBatchSource
 {
@@ -56,6 +59,9 @@ internal sealed class DataViewBatchSource : IBatchSource
 
     public long Rows { get; }
 
+    /// <summary>Batches per length-sorted chunk: larger chunks pad less, smaller ones mix lengths more.</summary>
+    private const int BucketBatches = 50;
+
     public long BatchesPerEpoch => (Rows + _batchSize - 1) / _batchSize;
 
     /// <summary>
@@ -73,6 +79,8 @@ internal sealed class DataViewBatchSource : IBatchSource
         if (label is { } labelColumn)
             readers.Add(_task.CreateLabelReader(cursor, labelColumn, capacity));
 
+        var lengths = readers.OfType<IVariableLengthReader>().ToList();
+        var ready = new Queue<int[]>();
         long rowsRead = 0;
         var free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
         var pool = new int[capacity]; // occupied slots, oldest first
@@ -90,11 +98,19 @@ internal sealed class DataViewBatchSource : IBatchSource
                 }
                 pool[count++] = free.Pop();
             }
-            if (count == 0)
+            if (count == 0 && ready.Count == 0)
                 yield break;
 
-            int take = Math.Min(_batchSize, count);
-            var batch = shuffle is null ? TakeOldest(pool, ref count, take) : TakeRandom(pool, ref count, take, shuffle);
+            if (ready.Count == 0)
+            {
+                if (shuffle is null)
+                    ready.Enqueue(TakeOldest(pool, ref count, Math.Min(_batchSize, count)));
+                else if (lengths.Count == 0)
+                    ready.Enqueue(TakeRandom(pool, ref count, Math.Min(_batchSize, count), shuffle));
+                else
+                    BucketByLength(TakeRandom(pool, ref count, Math.Min(_batchSize * BucketBatches, count), shuffle), lengths, shuffle, ready);
+            }
+            var batch = ready.Dequeue();
             var tensors = readers.Select(r => r.ToTensor(batch, device)).ToList();
             var target = label is null ? ones(batch.Length, device: device) : tensors[^1];
             var read = new TensorBatch(tensors.Take(_inputs.Count).ToList(), target);
@@ -131,6 +147,15 @@ internal sealed class DataViewBatchSource : IBatchSource
                 $"The {_role} data could not be read at row {rowsRead} (columns '{columns}'): {cause.Message} " +
                 "The step before the model failed on that row — for images from LoadImages, check that row's file exists and is a readable image.", e);
         }
+    }
+
+    private void BucketByLength(int[] chunk, List<IVariableLengthReader> lengths, Random random, Queue<int[]> ready)
+    {
+        var sorted = chunk.OrderBy(slot => lengths.Sum(r => r.LengthOf(slot))).ThenBy(slot => slot).ToArray();
+        var batches = sorted.Chunk(_batchSize).ToArray();
+        random.Shuffle(batches);
+        foreach (var batch in batches)
+            ready.Enqueue(batch);
     }
 
     private static int[] TakeOldest(int[] pool, ref int count, int take)

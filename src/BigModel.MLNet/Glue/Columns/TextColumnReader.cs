@@ -13,7 +13,7 @@ namespace BigModel.MLNet.Glue.Columns;
 /// longest row; ONNX batches to <see cref="WordPieceEncoder.MaxTokens"/>, the width a saved model's tokenisation
 /// produces (the model itself trims to the longest row).
 /// </summary>
-internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader
+internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader, IVariableLengthReader
 {
     private readonly ValueGetter<ReadOnlyMemory<char>> _getter;
     private readonly WordPieceEncoder _tokenizer;
@@ -43,6 +43,8 @@ internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader
         _getter(ref _text);
         _ids[slot] = _tokenizer.Encode(_text.ToString());
     }
+
+    public int LengthOf(int slot) => _ids[slot].Count;
 
     public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device)
     {
