@@ -1,6 +1,6 @@
 // Benchmark app: every number is reported next to a baseline measured in the same process.
 //
-//   dotnet run --project test/BigModel.MLNet.Benchmarks -c Release [-- --rows 50000]
+//   dotnet run --project test/BigModel.MLNet.Benchmarks -c Release [-- --rows 50000] [--only text]
 //
 // 1. Training throughput of the MLP streamed from an IDataView, against the same engine fed from tensors already
 //    in memory (the cost of the ML.NET glue), by batch size.
@@ -9,6 +9,8 @@
 // 3. Memory across epochs: managed heap, process working set and live TorchSharp tensors after each epoch.
 // 4. Recommender training throughput by batch size (100,000 users, 20,000 items), against the bias-only model.
 // 5. Small CNN on 28×28 images: training images/s by batch size; batched against row-by-row scoring.
+// 6. Fine-tuning all-MiniLM-L6-v2 (text classifier): training and scoring sequences/s by sequence length; batched
+//    scoring against the reloaded model scoring row by row (its tokenisation included). "--only text" runs this alone.
 using System.Diagnostics;
 using BigModel.MLNet;
 using BigModel.MLNet.Engine;
@@ -21,97 +23,103 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 int rows = Option("--rows") ?? 50_000;
+bool textOnly = Array.IndexOf(args, "--only") is var only and >= 0 && args.ElementAtOrDefault(only + 1) == "text";
 const int Width = 32;
 var ml = new MLContext(seed: 1);
 ml.Deep();
 var data = ml.Data.Cache(ml.Data.LoadFromEnumerable(Generate(rows, 1)));
-Console.WriteLine($"# {rows} rows x {Width} features, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
-
-Console.WriteLine();
-Console.WriteLine("## Training throughput (MLP 256-128, AdamW, CPU), 3 epochs after one warm-up epoch");
-Console.WriteLine("| batch size | IDataView-streamed rows/s | in-memory tensors rows/s | ratio |");
-Console.WriteLine("| --: | --: | --: | --: |");
-foreach (int batchSize in new[] { 64, 256, 1024 })
+if (!textOnly)
 {
-    double streamed = TrainStreamed(batchSize);
-    double inMemory = TrainInMemory(batchSize);
-    Console.WriteLine($"| {batchSize} | {streamed:N0} | {inMemory:N0} | {streamed / inMemory:F2} |");
-}
+    Console.WriteLine($"# {rows} rows x {Width} features, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 
-Console.WriteLine();
-Console.WriteLine("## Scoring throughput (same ONNX model, CPU, ONNX Runtime)");
-var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 1, HiddenLayers = [256, 128] }).Fit(data);
-string path = Path.Combine(Path.GetTempPath(), "bigmodel-bench.zip");
-ml.Model.Save(model, data.Schema, path);
-var rowByRow = ml.Model.Load(path, out _);
-double baseline = Median(() => Consume(rowByRow.Transform(data)));
-Console.WriteLine("| scorer | rows/s | ratio to row-by-row |");
-Console.WriteLine("| -- | --: | --: |");
-Console.WriteLine($"| ML.NET OnnxTransformer, row by row (reloaded model) | {baseline:N0} | 1.00 |");
-foreach (int batchSize in new[] { 1, 32, 256, 1024 })
-{
-    model.ScoringBatchSize = batchSize;
-    double batched = Median(() => Consume(model.Transform(data)));
-    Console.WriteLine($"| DeepPredictionTransformer, batch {batchSize} | {batched:N0} | {batched / baseline:F2} |");
-}
-
-Console.WriteLine();
-Console.WriteLine("## Memory across 10 epochs (batch 256)");
-Console.WriteLine("| epoch | managed heap MB | working set MB | live tensors |");
-Console.WriteLine("| --: | --: | --: | --: |");
-ml.Deep().Regression.Mlp(new MlpOptions
-{
-    Epochs = 10, BatchSize = 256, HiddenLayers = [256, 128],
-    EpochEnded = e =>
+    Console.WriteLine();
+    Console.WriteLine("## Training throughput (MLP 256-128, AdamW, CPU), 3 epochs after one warm-up epoch");
+    Console.WriteLine("| batch size | IDataView-streamed rows/s | in-memory tensors rows/s | ratio |");
+    Console.WriteLine("| --: | --: | --: | --: |");
+    foreach (int batchSize in new[] { 64, 256, 1024 })
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        Console.WriteLine($"| {e.Epoch} | {GC.GetTotalMemory(true) / 1e6:F1} | {Environment.WorkingSet / 1e6:F0} | {DisposeScopeManager.Statistics.ThreadTotalLiveCount} |");
-    },
-}).Fit(data);
+        double streamed = TrainStreamed(batchSize);
+        double inMemory = TrainInMemory(batchSize);
+        Console.WriteLine($"| {batchSize} | {streamed:N0} | {inMemory:N0} | {streamed / inMemory:F2} |");
+    }
 
-Console.WriteLine();
-Console.WriteLine($"## Recommender training throughput ({Interaction.Users:N0} users, {Interaction.Items:N0} items, 200,000 ratings, embeddings 32, CPU)");
-var ratings = ml.Data.Cache(ml.Data.LoadFromEnumerable(Interactions(200_000, 2)));
-Console.WriteLine("| batch size | biases rows/s | MF rows/s | MF ratio | NeuMF rows/s | NeuMF ratio |");
-Console.WriteLine("| --: | --: | --: | --: | --: | --: |");
-foreach (int batchSize in new[] { 256, 1024, 4096 })
-{
-    double RowsPerSecond(RecommenderArchitecture architecture) => ml.Deep().Recommendation.Recommender(new RecommenderOptions
+    Console.WriteLine();
+    Console.WriteLine("## Scoring throughput (same ONNX model, CPU, ONNX Runtime)");
+    var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 1, HiddenLayers = [256, 128] }).Fit(data);
+    string path = Path.Combine(Path.GetTempPath(), "bigmodel-bench.zip");
+    ml.Model.Save(model, data.Schema, path);
+    var rowByRow = ml.Model.Load(path, out _);
+    double baseline = Median(() => Consume(rowByRow.Transform(data)));
+    Console.WriteLine("| scorer | rows/s | ratio to row-by-row |");
+    Console.WriteLine("| -- | --: | --: |");
+    Console.WriteLine($"| ML.NET OnnxTransformer, row by row (reloaded model) | {baseline:N0} | 1.00 |");
+    foreach (int batchSize in new[] { 1, 32, 256, 1024 })
     {
-        Architecture = architecture, BatchSize = batchSize, Epochs = 1, EmbeddingSize = 32,
-    }).Fit(ratings).History.RowsPerSecond;
-    double biases = RowsPerSecond(RecommenderArchitecture.Biases);
-    double factorization = RowsPerSecond(RecommenderArchitecture.MatrixFactorization);
-    double neuMf = RowsPerSecond(RecommenderArchitecture.NeuMF);
-    Console.WriteLine($"| {batchSize} | {biases:N0} | {factorization:N0} | {factorization / biases:F2} | {neuMf:N0} | {neuMf / biases:F2} |");
+        model.ScoringBatchSize = batchSize;
+        double batched = Median(() => Consume(model.Transform(data)));
+        Console.WriteLine($"| DeepPredictionTransformer, batch {batchSize} | {batched:N0} | {batched / baseline:F2} |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("## Memory across 10 epochs (batch 256)");
+    Console.WriteLine("| epoch | managed heap MB | working set MB | live tensors |");
+    Console.WriteLine("| --: | --: | --: | --: |");
+    ml.Deep().Regression.Mlp(new MlpOptions
+    {
+        Epochs = 10, BatchSize = 256, HiddenLayers = [256, 128],
+        EpochEnded = e =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Console.WriteLine($"| {e.Epoch} | {GC.GetTotalMemory(true) / 1e6:F1} | {Environment.WorkingSet / 1e6:F0} | {DisposeScopeManager.Statistics.ThreadTotalLiveCount} |");
+        },
+    }).Fit(data);
+
+    Console.WriteLine();
+    Console.WriteLine($"## Recommender training throughput ({Interaction.Users:N0} users, {Interaction.Items:N0} items, 200,000 ratings, embeddings 32, CPU)");
+    var ratings = ml.Data.Cache(ml.Data.LoadFromEnumerable(Interactions(200_000, 2)));
+    Console.WriteLine("| batch size | biases rows/s | MF rows/s | MF ratio | NeuMF rows/s | NeuMF ratio |");
+    Console.WriteLine("| --: | --: | --: | --: | --: | --: |");
+    foreach (int batchSize in new[] { 256, 1024, 4096 })
+    {
+        double RowsPerSecond(RecommenderArchitecture architecture) => ml.Deep().Recommendation.Recommender(new RecommenderOptions
+        {
+            Architecture = architecture, BatchSize = batchSize, Epochs = 1, EmbeddingSize = 32,
+        }).Fit(ratings).History.RowsPerSecond;
+        double biases = RowsPerSecond(RecommenderArchitecture.Biases);
+        double factorization = RowsPerSecond(RecommenderArchitecture.MatrixFactorization);
+        double neuMf = RowsPerSecond(RecommenderArchitecture.NeuMF);
+        Console.WriteLine($"| {batchSize} | {biases:N0} | {factorization:N0} | {factorization / biases:F2} | {neuMf:N0} | {neuMf / biases:F2} |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("## Small CNN (conv 32-64, dense 128) on 28x28 grey images, CPU");
+    var images = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(Images(10_000, 3)))
+        .Transform(ml.Data.LoadFromEnumerable(Images(10_000, 3))));
+    Console.WriteLine("| batch size | training images/s | ratio to batch 32 |");
+    Console.WriteLine("| --: | --: | --: |");
+    double? cnnBaseline = null;
+    DeepPredictionTransformer? cnn = null;
+    foreach (int batchSize in new[] { 32, 128, 512 })
+    {
+        cnn = ml.Deep().MulticlassClassification.Cnn(new CnnOptions { Epochs = 1, BatchSize = batchSize, Filters = [32, 64] }).Fit(images);
+        double rate = cnn.History.RowsPerSecond;
+        cnnBaseline ??= rate;
+        Console.WriteLine($"| {batchSize} | {rate:N0} | {rate / cnnBaseline:F2} |");
+    }
+    string cnnPath = Path.Combine(Path.GetTempPath(), "bigmodel-cnn-bench.zip");
+    ml.Model.Save(cnn!, images.Schema, cnnPath);
+    var cnnRowByRow = ml.Model.Load(cnnPath, out _);
+    double cnnRowRate = Median(() => ConsumeVector(cnnRowByRow.Transform(images)));
+    double cnnBatchRate = Median(() => ConsumeVector(cnn!.Transform(images)));
+    Console.WriteLine();
+    Console.WriteLine("| scorer | images/s | ratio to row-by-row |");
+    Console.WriteLine("| -- | --: | --: |");
+    Console.WriteLine($"| ML.NET OnnxTransformer, row by row (reloaded model) | {cnnRowRate:N0} | 1.00 |");
+    Console.WriteLine($"| DeepPredictionTransformer, batch {cnn!.ScoringBatchSize} | {cnnBatchRate:N0} | {cnnBatchRate / cnnRowRate:F2} |");
 }
 
-Console.WriteLine();
-Console.WriteLine("## Small CNN (conv 32-64, dense 128) on 28x28 grey images, CPU");
-var images = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(Images(10_000, 3)))
-    .Transform(ml.Data.LoadFromEnumerable(Images(10_000, 3))));
-Console.WriteLine("| batch size | training images/s | ratio to batch 32 |");
-Console.WriteLine("| --: | --: | --: |");
-double? cnnBaseline = null;
-DeepPredictionTransformer? cnn = null;
-foreach (int batchSize in new[] { 32, 128, 512 })
-{
-    cnn = ml.Deep().MulticlassClassification.Cnn(new CnnOptions { Epochs = 1, BatchSize = batchSize, Filters = [32, 64] }).Fit(images);
-    double rate = cnn.History.RowsPerSecond;
-    cnnBaseline ??= rate;
-    Console.WriteLine($"| {batchSize} | {rate:N0} | {rate / cnnBaseline:F2} |");
-}
-string cnnPath = Path.Combine(Path.GetTempPath(), "bigmodel-cnn-bench.zip");
-ml.Model.Save(cnn!, images.Schema, cnnPath);
-var cnnRowByRow = ml.Model.Load(cnnPath, out _);
-double cnnRowRate = Median(() => ConsumeVector(cnnRowByRow.Transform(images)));
-double cnnBatchRate = Median(() => ConsumeVector(cnn!.Transform(images)));
-Console.WriteLine();
-Console.WriteLine("| scorer | images/s | ratio to row-by-row |");
-Console.WriteLine("| -- | --: | --: |");
-Console.WriteLine($"| ML.NET OnnxTransformer, row by row (reloaded model) | {cnnRowRate:N0} | 1.00 |");
-Console.WriteLine($"| DeepPredictionTransformer, batch {cnn!.ScoringBatchSize} | {cnnBatchRate:N0} | {cnnBatchRate / cnnRowRate:F2} |");
+TextBenchmark.Run(ml);
 
 double TrainStreamed(int batchSize)
 {
