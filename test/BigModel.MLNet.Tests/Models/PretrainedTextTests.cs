@@ -126,9 +126,19 @@ public class PretrainedTextTests
         StringAssert.Contains(error.Message, "encoder.layer.0.intermediate.dense.weight");
         StringAssert.Contains(error.Message, "[32, 16]");
 
-        File.Move(Path.Combine(folder, "model.safetensors"), Path.Combine(folder, "pytorch_model.bin"));
-        var pickle = Assert.ThrowsExactly<NotSupportedException>(() => BertCheckpoint.Read(folder));
-        StringAssert.Contains(pickle.Message, "model.safetensors");
+        // The same weights as PyTorch's pickled pytorch_model.bin (what torch.save writes).
+        File.Delete(Path.Combine(folder, "model.safetensors"));
+        File.WriteAllText(Path.Combine(folder, "config.json"), Safetensors.ConfigJson(config));
+        TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(Path.Combine(folder, "pytorch_model.bin"),
+            source.HuggingFaceParameters().ToDictionary(p => p.Name, p => p.Parameter.detach()));
+        using var fromPickle = new BertEncoder(config, 0);
+        BertCheckpoint.Read(folder).LoadInto(fromPickle);
+        foreach (var ((name, expected), (_, actual)) in source.HuggingFaceParameters().Zip(fromPickle.HuggingFaceParameters()))
+            Assert.IsTrue(expected.allclose(actual, 0, 0), name);
+
+        File.WriteAllText(Path.Combine(folder, "pytorch_model.bin"), "not a zip");
+        var corrupt = Assert.ThrowsExactly<InvalidDataException>(() => BertCheckpoint.Read(folder));
+        StringAssert.Contains(corrupt.Message, "pytorch_model.bin");
         Directory.Delete(folder, recursive: true);
     }
 }

