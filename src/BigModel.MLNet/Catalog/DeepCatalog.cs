@@ -56,6 +56,16 @@ public sealed class DeepCatalog
         _context.Data.LoadFromEnumerable(Data.ImageFolders.List(root, extensions));
 
     /// <summary>
+    /// Decodes encoded image bytes — ML.NET's <c>LoadRawImageBytes</c> output — into an image column for
+    /// <c>ResizeImages</c> → <c>ExtractPixels</c> → <see cref="DeepTaskCatalog.Cnn(Models.Cnn.CnnOptions)"/>. Saves and
+    /// loads with the pipeline. Bytes that are no image fail with an error naming the row and column at training.
+    /// </summary>
+    /// <param name="outputColumnName">The image column to create.</param>
+    /// <param name="inputColumnName">The column of encoded bytes.</param>
+    public IEstimator<ITransformer> DecodeImages(string outputColumnName, string inputColumnName) =>
+        Transforms.Images.ImageBytesDecoding.Create(_context, outputColumnName, inputColumnName);
+
+    /// <summary>
     /// BERT tokenisation as a pipeline transform: WordPiece from <paramref name="vocabularyPath"/> on one text column
     /// (or two, for sentence pairs), giving <c>InputIds</c>, <c>AttentionMask</c> and <c>TokenTypeIds</c> (Int64 ×
     /// <paramref name="maxLength"/>: <c>[CLS] a [SEP] b [SEP]</c>, truncated longest text first, padded with

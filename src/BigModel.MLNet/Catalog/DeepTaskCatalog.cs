@@ -2,6 +2,7 @@ using BigModel.MLNet.Engine;
 using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Models;
 using BigModel.MLNet.Models.Cnn;
+using BigModel.MLNet.Transforms.Images;
 using BigModel.MLNet.Models.Mlp;
 using BigModel.MLNet.Models.Text;
 using BigModel.MLNet.Tasks;

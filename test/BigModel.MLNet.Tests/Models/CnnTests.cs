@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Cnn;
+using BigModel.MLNet.Transforms.Images;
 using BigModel.MLNet.Tests.Fixtures;
 using Microsoft.ML;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ public class CnnTests
     private static CnnOptions Options(int epochs) => new()
     {
         ImageHeight = SyntheticImages.Size, ImageWidth = SyntheticImages.Size, Filters = [8, 16], DenseUnits = 32,
-        Epochs = epochs, LearningRate = 3e-3, BatchSize = 32, RandomHorizontalFlip = true, RandomCropPadding = 1, RandomErasingProbability = 0.3,
+        Epochs = epochs, LearningRate = 3e-3, BatchSize = 32, RandomHorizontalFlip = true, RandomRotationDegrees = 15, RandomCropPadding = 1, RandomErasingProbability = 0.3,
     };
 
     [TestMethod]
@@ -54,6 +55,24 @@ public class CnnTests
         var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(SyntheticImages.Load(ml, 60, 1)).Transform(SyntheticImages.Load(ml, 60, 1));
         var model = ml.Deep().MulticlassClassification.Cnn(options).Fit(data);
         CollectionAssert.AreEqual(ColumnValues.Read(model.Transform(data), "Score"), ColumnValues.Read(model.Transform(data), "Score"));
+    }
+
+    [TestMethod]
+    public void RotationTurnsImagesAboutTheirCentre()
+    {
+        // A 17×17 horizontal bar through the centre: rotated by up to 40°, the centre stays lit, the bar's ends leave their row.
+        var options = new CnnOptions { ImageHeight = 17, ImageWidth = 17, RandomRotationDegrees = 40 };
+        var image = new float[17 * 17];
+        for (int x = 0; x < 17; x++)
+            image[8 * 17 + x] = 1;
+        using var pixels = tensor(Enumerable.Repeat(image, 16).SelectMany(p => p).ToArray(), [16, 17 * 17]);
+        using var target = zeros(16);
+        using var rotated = new ImageAugmentation(options).Apply(new TensorBatch([pixels], target), new Random(3)).Inputs[0];
+        var values = rotated.data<float>().ToArray();
+        for (int i = 0; i < 16; i++)
+            Assert.AreEqual(1f, values[i * 289 + 8 * 17 + 8], 1e-4f, "centre pixel");
+        int turned = Enumerable.Range(0, 16).Count(i => values[i * 289 + 8 * 17 + 1] + values[i * 289 + 8 * 17 + 15] < 1f);
+        Assert.IsGreaterThanOrEqualTo(10, turned, "most bars no longer lie along their row");
     }
 
     [TestMethod]

@@ -41,6 +41,52 @@ public class ImageInputTests
         Directory.Delete(root, true);
     }
 
+    [TestMethod]
+    public void RawImageBytesDecodeIntoTheImageChainAndSaveWithIt()
+    {
+        string folder = Directory.CreateTempSubdirectory("raw-bytes").FullName;
+        var random = new Random(2);
+        var photos = new List<Photo>();
+        for (int i = 0; i < 24; i++)
+        {
+            // Red-ish or blue-ish 20×12 pictures (not the model's 16×16: the chain resizes them).
+            bool red = i % 2 == 0;
+            var pixels = new byte[20 * 12 * 4];
+            for (int p = 0; p < pixels.Length; p += 4)
+            {
+                pixels[p] = (byte)(red ? random.Next(0, 60) : random.Next(180, 255));     // B
+                pixels[p + 1] = (byte)random.Next(0, 80);                                   // G
+                pixels[p + 2] = (byte)(red ? random.Next(180, 255) : random.Next(0, 60));   // R
+                pixels[p + 3] = 255;
+            }
+            string path = Path.Combine(folder, $"{i}.png");
+            using (var image = Microsoft.ML.Data.MLImage.CreateFromPixels(20, 12, Microsoft.ML.Data.MLPixelFormat.Bgra32, pixels))
+                image.Save(path);
+            photos.Add(new Photo { ImagePath = path, Label = red ? "red" : "blue" });
+        }
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(photos);
+        var estimator = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadRawImageBytes("Bytes", imageFolder: null, inputColumnName: nameof(Photo.ImagePath)))
+            .Append(ml.Deep().DecodeImages("Photo", "Bytes"))
+            .Append(ml.Transforms.ResizeImages("Photo", 16, 16))
+            .Append(ml.Transforms.ExtractPixels("Image", "Photo", scaleImage: 1 / 255f))
+            .Append(ml.Deep().MulticlassClassification.Cnn(new CnnOptions
+            {
+                ImageChannels = 3, ImageHeight = 16, ImageWidth = 16, Filters = [4], DenseUnits = 8, Epochs = 8, LearningRate = 1e-2, BatchSize = 8,
+            }));
+        var model = estimator.Fit(data);
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data));
+        Assert.IsGreaterThan(0.9, metrics.MicroAccuracy, $"accuracy {metrics.MicroAccuracy:F3} on colours the pixels show plainly");
+        Fixtures.EstimatorConformance.Check(ml, estimator, model, data, data, "Score", "PredictedLabel");
+
+        File.WriteAllText(photos[0].ImagePath, "not a picture");
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => estimator.Fit(data));
+        StringAssert.Contains(error.Message, "row 0");
+        StringAssert.Contains(error.Message, "readable image");
+        Directory.Delete(folder, true);
+    }
+
     // ML.NET's image loader names a missing file but not an unreadable one; the trainer adds the column and the row.
 
     [TestMethod]

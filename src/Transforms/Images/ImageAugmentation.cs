@@ -1,16 +1,20 @@
 using BigModel.MLNet.Engine;
+using BigModel.MLNet.Models.Cnn;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace BigModel.MLNet.Models.Cnn;
+namespace BigModel.MLNet.Transforms.Images;
 
 /// <summary>
-/// Random flips, padded crops (random translation) and random erasing, applied to training batches only (the batch source calls it for shuffled epochs,
-/// never for validation or scoring). Randomness comes from the epoch's generator, so a seed reproduces a run.
+/// Random flips, small rotations, padded crops (random translation) and random erasing, applied to training batches
+/// only: the batch source calls it for shuffled epochs, never for validation or scoring (see this folder's README for
+/// why it is an engine step rather than a pipeline transform). Randomness comes from the epoch's generator, so a seed
+/// reproduces a run.
 /// </summary>
 internal sealed class ImageAugmentation(CnnOptions options)
 {
-    public bool IsActive => options.RandomHorizontalFlip || options.RandomCropPadding > 0 || options.RandomErasingProbability > 0;
+    public bool IsActive => options.RandomHorizontalFlip || options.RandomRotationDegrees > 0 || options.RandomCropPadding > 0 ||
+        options.RandomErasingProbability > 0;
 
     /// <summary>Returns the batch with its first input (flat pixels) augmented.</summary>
     public TensorBatch Apply(TensorBatch batch, Random random)
@@ -20,6 +24,8 @@ internal sealed class ImageAugmentation(CnnOptions options)
         var images = pixels.view(-1, options.ImageChannels, options.ImageHeight, options.ImageWidth);
         if (options.RandomHorizontalFlip)
             images = Flip(images, random);
+        if (options.RandomRotationDegrees > 0)
+            images = Rotate(images, random, options.RandomRotationDegrees);
         if (options.RandomCropPadding > 0)
             images = Crop(images, random, options.RandomCropPadding);
         if (options.RandomErasingProbability > 0)
@@ -38,6 +44,25 @@ internal sealed class ImageAugmentation(CnnOptions options)
         var index = tensor(chosen, device: images.device);
         result.index_copy_(0, index, images.index_select(0, index).flip(3));
         return result;
+    }
+
+    /// <summary>Rotates each image by its own angle in ±<paramref name="degrees"/> about its centre (bilinear, zeros outside).</summary>
+    private static Tensor Rotate(Tensor images, Random random, double degrees)
+    {
+        long rows = images.shape[0], height = images.shape[2], width = images.shape[3];
+        var theta = new float[rows * 6];
+        for (int i = 0; i < rows; i++)
+        {
+            double angle = (random.NextDouble() * 2 - 1) * degrees * Math.PI / 180;
+            float cos = (float)Math.Cos(angle), sin = (float)Math.Sin(angle);
+            // A rotation in pixels, written in the [-1, 1] coordinates affine_grid uses (they stretch non-square images).
+            theta[i * 6 + 0] = cos;
+            theta[i * 6 + 1] = -sin * height / width;
+            theta[i * 6 + 3] = sin * width / height;
+            theta[i * 6 + 4] = cos;
+        }
+        var grid = nn.functional.affine_grid(tensor(theta, [rows, 2, 3], device: images.device), images.shape, align_corners: false);
+        return nn.functional.grid_sample(images, grid, align_corners: false);
     }
 
     private static Tensor Erase(Tensor images, Random random, double probability)
