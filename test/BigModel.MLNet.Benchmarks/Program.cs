@@ -1,6 +1,6 @@
 // Benchmark app: every number is reported next to a baseline measured in the same process.
 //
-//   dotnet run --project test/BigModel.MLNet.Benchmarks -c Release [-- --rows 50000] [--only text]
+//   dotnet run --project test/BigModel.MLNet.Benchmarks -c Release [-- --rows 50000] [--only core|resnet|text]
 //
 // 1. Training throughput of the MLP streamed from an IDataView, against the same engine fed from tensors already
 //    in memory (the cost of the ML.NET glue), by batch size.
@@ -9,8 +9,11 @@
 // 3. Memory across epochs: managed heap, process working set and live TorchSharp tensors after each epoch.
 // 4. Recommender training throughput by batch size (100,000 users, 20,000 items), against the bias-only model.
 // 5. Small CNN on 28×28 images: training images/s by batch size; batched against row-by-row scoring.
-// 6. Fine-tuning all-MiniLM-L6-v2 (text classifier): training and scoring sequences/s by sequence length; batched
-//    scoring against the reloaded model scoring row by row (its tokenisation included). "--only text" runs this alone.
+// 6. ResNet-18 (32-pixel images with the small-image stem, 224-pixel images with the standard stem): training and
+//    scoring images/s, batched against row-by-row scoring.
+// 7. Fine-tuning all-MiniLM-L6-v2 (text classifier): training and scoring sequences/s by sequence length; batched
+//    scoring against the reloaded model scoring row by row (its tokenisation included).
+// "--only core" runs 1–5, "--only resnet" 6, "--only text" 7.
 using System.Diagnostics;
 using BigModel.MLNet;
 using BigModel.MLNet.Engine;
@@ -23,12 +26,13 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 int rows = Option("--rows") ?? 50_000;
-bool textOnly = Array.IndexOf(args, "--only") is var only and >= 0 && args.ElementAtOrDefault(only + 1) == "text";
+string? only = Array.IndexOf(args, "--only") is var onlyAt and >= 0 ? args.ElementAtOrDefault(onlyAt + 1) : null;
+bool Section(string name) => only is null || only == name;
 const int Width = 32;
 var ml = new MLContext(seed: 1);
 ml.Deep();
 var data = ml.Data.Cache(ml.Data.LoadFromEnumerable(Generate(rows, 1)));
-if (!textOnly)
+if (Section("core"))
 {
     Console.WriteLine($"# {rows} rows x {Width} features, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 
@@ -49,14 +53,14 @@ if (!textOnly)
     string path = Path.Combine(Path.GetTempPath(), "bigmodel-bench.zip");
     ml.Model.Save(model, data.Schema, path);
     var rowByRow = ml.Model.Load(path, out _);
-    double baseline = Median(() => Consume(rowByRow.Transform(data)));
+    double baseline = Measure.Median(() => Measure.ScoredRowsPerSecond(rowByRow.Transform(data)));
     Console.WriteLine("| scorer | rows/s | ratio to row-by-row |");
     Console.WriteLine("| -- | --: | --: |");
     Console.WriteLine($"| ML.NET OnnxTransformer, row by row (reloaded model) | {baseline:N0} | 1.00 |");
     foreach (int batchSize in new[] { 1, 32, 256, 1024 })
     {
         model.ScoringBatchSize = batchSize;
-        double batched = Median(() => Consume(model.Transform(data)));
+        double batched = Measure.Median(() => Measure.ScoredRowsPerSecond(model.Transform(data)));
         Console.WriteLine($"| DeepPredictionTransformer, batch {batchSize} | {batched:N0} | {batched / baseline:F2} |");
     }
 
@@ -110,8 +114,8 @@ if (!textOnly)
     string cnnPath = Path.Combine(Path.GetTempPath(), "bigmodel-cnn-bench.zip");
     ml.Model.Save(cnn!, images.Schema, cnnPath);
     var cnnRowByRow = ml.Model.Load(cnnPath, out _);
-    double cnnRowRate = Median(() => ConsumeVector(cnnRowByRow.Transform(images)));
-    double cnnBatchRate = Median(() => ConsumeVector(cnn!.Transform(images)));
+    double cnnRowRate = Measure.Median(() => Measure.ScoredRowsPerSecond(cnnRowByRow.Transform(images)));
+    double cnnBatchRate = Measure.Median(() => Measure.ScoredRowsPerSecond(cnn!.Transform(images)));
     Console.WriteLine();
     Console.WriteLine("| scorer | images/s | ratio to row-by-row |");
     Console.WriteLine("| -- | --: | --: |");
@@ -119,7 +123,10 @@ if (!textOnly)
     Console.WriteLine($"| DeepPredictionTransformer, batch {cnn!.ScoringBatchSize} | {cnnBatchRate:N0} | {cnnBatchRate / cnnRowRate:F2} |");
 }
 
-TextBenchmark.Run(ml);
+if (Section("resnet"))
+    ResNetBenchmark.Run(ml);
+if (Section("text"))
+    TextBenchmark.Run(ml);
 
 double TrainStreamed(int batchSize)
 {
@@ -148,43 +155,8 @@ double TrainInMemory(int batchSize)
     return Run(3);
 }
 
-static double Consume(IDataView scored)
-{
-    var clock = Stopwatch.StartNew();
-    long count = 0;
-    using var cursor = scored.GetRowCursor([scored.Schema["Score"]]);
-    var score = cursor.GetGetter<float>(scored.Schema["Score"]);
-    float value = 0;
-    while (cursor.MoveNext())
-    {
-        score(ref value);
-        count++;
-    }
-    return count / clock.Elapsed.TotalSeconds;
-}
 
-static double ConsumeVector(IDataView scored)
-{
-    var clock = Stopwatch.StartNew();
-    long count = 0;
-    var column = scored.Schema["Score"];
-    using var cursor = scored.GetRowCursor([column]);
-    var score = cursor.GetGetter<VBuffer<float>>(column);
-    VBuffer<float> value = default;
-    while (cursor.MoveNext())
-    {
-        score(ref value);
-        count++;
-    }
-    return count / clock.Elapsed.TotalSeconds;
-}
 
-static double Median(Func<double> measure)
-{
-    measure(); // warm-up
-    var runs = Enumerable.Range(0, 5).Select(_ => measure()).Order().ToArray();
-    return runs[runs.Length / 2];
-}
 
 static IEnumerable<Row> Generate(int count, int seed)
 {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BigModel.MLNet;
 using BigModel.MLNet.Models.Text;
 using Microsoft.ML;
@@ -30,8 +29,8 @@ static class TextBenchmark
             string path = Path.Combine(Path.GetTempPath(), "bigmodel-text-bench.zip");
             ml.Model.Save(model, data.Schema, path);
             var reloaded = ml.Model.Load(path, out _);
-            double batched = Median(() => Consume(model.Transform(data)));
-            double rowByRow = Median(() => Consume(reloaded.Transform(data)));
+            double batched = Measure.Median(() => Measure.ScoredRowsPerSecond(model.Transform(data)), runs: 3);
+            double rowByRow = Measure.Median(() => Measure.ScoredRowsPerSecond(reloaded.Transform(data)), runs: 3);
             Console.WriteLine($"| {tokens} | {model.History.RowsPerSecond:N1} | {batched:N1} | {rowByRow:N1} | {batched / rowByRow:F2} |");
         }
     }
@@ -43,28 +42,7 @@ static class TextBenchmark
             yield return new Sentence { Text = string.Join(' ', Enumerable.Range(0, words).Select(_ => Words[random.Next(Words.Length)])), Label = random.Next(2) == 0 };
     }
 
-    private static double Consume(IDataView scored)
-    {
-        var clock = Stopwatch.StartNew();
-        long count = 0;
-        var column = scored.Schema["Score"];
-        using var cursor = scored.GetRowCursor([column]);
-        var score = cursor.GetGetter<float>(column);
-        float value = 0;
-        while (cursor.MoveNext())
-        {
-            score(ref value);
-            count++;
-        }
-        return count / clock.Elapsed.TotalSeconds;
-    }
 
-    private static double Median(Func<double> measure)
-    {
-        measure(); // warm-up
-        var runs = Enumerable.Range(0, 3).Select(_ => measure()).Order().ToArray();
-        return runs[1];
-    }
 
     private sealed class Sentence
     {

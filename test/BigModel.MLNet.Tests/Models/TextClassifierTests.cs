@@ -1,6 +1,9 @@
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Text;
+using BigModel.MLNet.Transforms.Text;
 using BigModel.MLNet.Tests.Fixtures;
 using Microsoft.ML;
+using static TorchSharp.torch;
 
 namespace BigModel.MLNet.Tests.Models;
 
@@ -68,6 +71,46 @@ public class TextClassifierTests
         public string First { get; set; } = "";
         public string Second { get; set; } = "";
         public bool Label { get; set; }
+    }
+
+    [TestMethod]
+    public void FrozenEmbeddingsAndLowerLayersStayAsTheyWere()
+    {
+        var options = TinyOptions(epochs: 2);
+        options.FreezeEmbeddings = true;
+        options.FrozenLayers = 1;
+        var vocabulary = BertVocabulary.Load(options.VocabularyPath!);
+        var encoder = new WordPieceEncoder(vocabulary, LowerCase: true);
+        manual_seed(1);
+        using var built = TextClassifierBuilder.Build(options, vocabulary, outputs: 1);
+        var network = (TextClassifierNetwork)built.Network.Module;
+        var watched = new Dictionary<string, Tensor>
+        {
+            ["word embeddings"] = network.encoder.words.weight!, ["layer 0"] = network.encoder.layers[0].query.weight!,
+            ["layer 1"] = network.encoder.layers[1].query.weight!, ["head"] = network.head.weight!,
+        };
+        var before = watched.ToDictionary(w => w.Key, w => w.Value.detach().clone());
+
+        var rows = SyntheticText.Generate(64, 1).ToList();
+        var ids = rows.Select(r => encoder.Encode(r.Text)).ToList();
+        int width = ids.Max(i => i.Count);
+        using var inputs = tensor(ids.SelectMany(i => i.Select(id => (long)id).Concat(Enumerable.Repeat(-1L, width - i.Count))).ToArray(), [64, width]);
+        using var targets = tensor(rows.Select(r => r.Label ? 1f : 0f).ToArray());
+        using var source = new InMemoryBatchSource(inputs, targets, 16);
+        new TrainingLoop(options, new Logistic(), TrainingContext.Cpu(1)).Run(built.Network, source, null);
+
+        Assert.IsTrue(before["word embeddings"].allclose(watched["word embeddings"], 0, 0), "frozen embeddings unchanged");
+        Assert.IsTrue(before["layer 0"].allclose(watched["layer 0"], 0, 0), "frozen first layer unchanged");
+        Assert.IsFalse(before["layer 1"].allclose(watched["layer 1"], 0, 0), "second layer trained");
+        Assert.IsFalse(before["head"].allclose(watched["head"], 0, 0), "head trained");
+    }
+
+    private sealed class Logistic : ITrainingTask
+    {
+        public LossFunction Loss => (output, target) =>
+            nn.functional.binary_cross_entropy_with_logits(output.squeeze(-1), target, reduction: nn.Reduction.None);
+        public bool IsClassification => false;
+        public long CountCorrect(Tensor output, Tensor target) => 0;
     }
 
     [TestMethod]
