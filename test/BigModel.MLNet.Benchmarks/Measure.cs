@@ -13,6 +13,19 @@ static class Measure
         return values[values.Length / 2];
     }
 
+    /// <summary>
+    /// Scoring rows/s of a trained model's batched <c>Transform</c> and of the same model saved and reloaded (ML.NET's
+    /// transformers, one row at a time), each the median of <paramref name="runs"/> passes over <paramref name="data"/>.
+    /// </summary>
+    public static (double Batched, double RowByRow) ScoringRates(MLContext ml, ITransformer model, IDataView data, int runs = 5)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"bigmodel-bench-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, data.Schema, path);
+        var reloaded = ml.Model.Load(path, out _);
+        File.Delete(path);
+        return (Median(() => ScoredRowsPerSecond(model.Transform(data)), runs), Median(() => ScoredRowsPerSecond(reloaded.Transform(data)), runs));
+    }
+
     /// <summary>Rows per second while reading every row's <c>Score</c> (a scalar or a vector) from a scored view.</summary>
     public static double ScoredRowsPerSecond(IDataView scored)
     {

@@ -111,11 +111,7 @@ if (Section("core"))
         cnnBaseline ??= rate;
         Console.WriteLine($"| {batchSize} | {rate:N0} | {rate / cnnBaseline:F2} |");
     }
-    string cnnPath = Path.Combine(Path.GetTempPath(), "bigmodel-cnn-bench.zip");
-    ml.Model.Save(cnn!, images.Schema, cnnPath);
-    var cnnRowByRow = ml.Model.Load(cnnPath, out _);
-    double cnnRowRate = Measure.Median(() => Measure.ScoredRowsPerSecond(cnnRowByRow.Transform(images)));
-    double cnnBatchRate = Measure.Median(() => Measure.ScoredRowsPerSecond(cnn!.Transform(images)));
+    var (cnnBatchRate, cnnRowRate) = Measure.ScoringRates(ml, cnn!, images);
     Console.WriteLine();
     Console.WriteLine("| scorer | images/s | ratio to row-by-row |");
     Console.WriteLine("| -- | --: | --: |");

@@ -23,11 +23,7 @@ static class ResNetBenchmark
             {
                 Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = size, ImageWidth = size, Epochs = 1, BatchSize = 16,
             }).Fit(images);
-            string path = Path.Combine(Path.GetTempPath(), "bigmodel-resnet-bench.zip");
-            ml.Model.Save(model, images.Schema, path);
-            var reloaded = ml.Model.Load(path, out _);
-            double batched = Measure.Median(() => Measure.ScoredRowsPerSecond(model.Transform(images)), runs: 3);
-            double rowByRow = Measure.Median(() => Measure.ScoredRowsPerSecond(reloaded.Transform(images)), runs: 3);
+            var (batched, rowByRow) = Measure.ScoringRates(ml, model, images, runs: 3);
             string stem = size < 128 ? "small-image" : "standard";
             Console.WriteLine($"| {size}×{size}×3 | {stem} | {model.History.RowsPerSecond:N1} | {batched:N1} | {rowByRow:N1} | {batched / rowByRow:F2} |");
         }

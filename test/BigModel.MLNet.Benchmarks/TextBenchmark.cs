@@ -26,11 +26,7 @@ static class TextBenchmark
             {
                 PretrainedModelPath = Path.Combine(folder, "model.onnx"), MaxLength = 128, Epochs = 1, BatchSize = 16,
             }).Fit(data);
-            string path = Path.Combine(Path.GetTempPath(), "bigmodel-text-bench.zip");
-            ml.Model.Save(model, data.Schema, path);
-            var reloaded = ml.Model.Load(path, out _);
-            double batched = Measure.Median(() => Measure.ScoredRowsPerSecond(model.Transform(data)), runs: 3);
-            double rowByRow = Measure.Median(() => Measure.ScoredRowsPerSecond(reloaded.Transform(data)), runs: 3);
+            var (batched, rowByRow) = Measure.ScoringRates(ml, model, data, runs: 3);
             Console.WriteLine($"| {tokens} | {model.History.RowsPerSecond:N1} | {batched:N1} | {rowByRow:N1} | {batched / rowByRow:F2} |");
         }
     }
