@@ -64,7 +64,8 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Writes the network (with its output head) as an ONNX model: one input per input column, named after it
-    /// ([rows, width] floats for a feature vector, [rows, 1] UInt32 for a key), outputs = <c>Score</c> and, for classifiers, <c>Probability</c>/<c>PredictedLabel</c>. Serve it with ONNX Runtime.
+    /// ([rows, width] floats for a feature vector, [rows, 1] UInt32 for a key, [rows, 512] Int64 WordPiece ids padded with
+    /// −1 for a text, named <c>&lt;column&gt;.WordPieceIds</c>), outputs = <c>Score</c> and, for classifiers, <c>Probability</c>/<c>PredictedLabel</c>. Serve it with ONNX Runtime.
     /// </summary>
     public void ExportToOnnx(Stream stream)
     {

@@ -21,7 +21,7 @@ namespace BigModel.MLNet;
 /// | Column | Type | Role |
 /// | -- | -- | -- |
 /// | `Label` | `Single` (regression, ratings), `Boolean` (binary), key (multiclass); none for implicit feedback | input |
-/// | `Features` | known-size vector of `Single` (MLP); user and item keys (recommenders) | input |
+/// | `Features` | known-size vector of `Single` (MLP, CNN pixels); user and item keys (recommenders); `String` (text classifiers, one or two columns) | input |
 /// | `Score` | `Single`; vector of `Single` (multiclass probabilities) | output |
 /// | `Probability` | `Single` (binary only) | output |
 /// | `PredictedLabel` | `Boolean` (binary); key of the label's classes (multiclass) | output |
@@ -71,7 +71,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null);
 
         var device = DeviceSelector.Select(_options.Device, services.GpuDeviceId, services.FallbackToCpu, out string reason);
-        string sizes = string.Join(", ", inputs.Select(i => $"{i.ColumnName} {i.Size}"));
+        string sizes = string.Join(", ", inputs.Select(i => i.Input.Describe(i.Size)));
         services.Info($"{_spec.Name}: training on {device} ({reason}), {training.Rows} rows ({sizes}), seed {seed}.");
         var context = new TrainingContext(device, seed, services.Info, () => services.IsCanceled);
 

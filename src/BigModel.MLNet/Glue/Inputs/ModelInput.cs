@@ -15,6 +15,9 @@ internal abstract class ModelInput(string columnName)
     /// <summary>The exported model's input for this column: the column's name unless the model reads a derived column.</summary>
     public virtual string OnnxName => ColumnName;
 
+    /// <summary>The column and its size, for the training log ("Features 32").</summary>
+    public virtual string Describe(int size) => $"{ColumnName} {size}";
+
     /// <summary>Checks the column's type and returns its size; the error names the column.</summary>
     public abstract int SizeOf(DataViewSchema.Column column);
 

@@ -15,6 +15,8 @@ internal sealed class TextInput(string columnName, WordPieceEncoder tokenizer) :
 
     public override string OnnxName => ColumnName + ".WordPieceIds";
 
+    public override string Describe(int size) => $"{ColumnName} text, {Tokenizer.Vocabulary.Count}-token vocabulary";
+
     public override int SizeOf(DataViewSchema.Column column)
     {
         TextColumnReader.RequireText(column);
