@@ -28,12 +28,12 @@ if (trainRows is { } rows)
 var options = new CnnOptions
 {
     Filters = [32, 64], DenseUnits = 128, DropoutRate = 0.25, Epochs = epochs, BatchSize = 128,
-    LearningRate = 3e-3, Schedule = LearningRateSchedule.OneCycle, RandomHorizontalFlip = true,
-    ValidationFraction = 0.1,
+    LearningRate = 3e-3, Schedule = LearningRateSchedule.OneCycle, ValidationFraction = 0.1,
 };
 // Keys by label value, so key k is Fashion-MNIST class k in the confusion matrix.
 var toKey = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
-var pipeline = toKey.Append(ml.Deep().MulticlassClassification.Cnn(options));
+// Random left–right flips of the training images (training batches only; scoring sees the images as they are).
+var pipeline = toKey.Append(ml.Deep().AugmentImages("Image", horizontalFlip: true)).Append(ml.Deep().MulticlassClassification.Cnn(options));
 Console.WriteLine($"Training the small CNN on {folder} ({epochs} epochs, {Environment.ProcessorCount} cores) ...");
 var clock = Stopwatch.StartNew();
 var model = pipeline.Fit(train);

@@ -39,13 +39,15 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.Transforms.LoadImages("Photo", imageFolder: "", inputColumnName: nameof(Photo.ImagePath)))
     .Append(ml.Transforms.ResizeImages("Photo", 224, 224))
     .Append(ml.Transforms.ExtractPixels("Image", "Photo", orderOfExtraction: ImagePixelExtractingEstimator.ColorsOrder.ABGR))
+    // Training batches only: random flips, rotations within ±15° and shifts of up to 8 pixels.
+    .Append(ml.Deep().AugmentImages("Image", horizontalFlip: true, rotationDegrees: arguments.Option("--rotation") ?? 15, cropPadding: 8))
     .Append(ml.Deep().MulticlassClassification.Cnn(new CnnOptions
     {
         Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
         ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
         PretrainedModelPath = backbone, FreezeBackboneEpochs = frozen, BackboneLearningRateScale = (arguments.Option("--backbone-lr-percent") ?? 10) / 100.0,
         Epochs = epochs, BatchSize = 16, LearningRate = 2e-3, Schedule = BigModel.MLNet.Engine.LearningRateSchedule.CosineWithWarmup,
-        WarmupFraction = 0.05, RandomHorizontalFlip = true, RandomCropPadding = 8, RandomRotationDegrees = arguments.Option("--rotation") ?? 15,
+        WarmupFraction = 0.05,
     }));
 
 // Baseline: ML.NET's image featurizer on the same backbone (frozen), with a linear classifier.

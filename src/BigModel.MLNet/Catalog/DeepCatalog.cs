@@ -56,6 +56,29 @@ public sealed class DeepCatalog
         _context.Data.LoadFromEnumerable(Data.ImageFolders.List(root, extensions));
 
     /// <summary>
+    /// Asks the image trainer later in the pipeline to change its training images at random (flips, small rotations,
+    /// translations, erasing), freshly each epoch. The step changes no value: it marks the image column, and the
+    /// trainer applies the changes to shuffled training batches only — never to validation, <c>Transform</c>,
+    /// prediction engines or saved models, so the fitted pipeline scores as it is.
+    /// </summary>
+    /// <param name="columnName">The image column (pixels from <c>ExtractPixels</c> or <c>LoadIdx</c>).</param>
+    /// <param name="options">The changes.</param>
+    public Transforms.Images.ImageAugmentingEstimator AugmentImages(string columnName, Transforms.Images.ImageAugmentationOptions options) =>
+        new(columnName, options);
+
+    /// <summary>Training-time image augmentation (see <see cref="AugmentImages(string, Transforms.Images.ImageAugmentationOptions)"/>).</summary>
+    /// <param name="columnName">The image column.</param>
+    /// <param name="horizontalFlip">Flip left–right with probability ½.</param>
+    /// <param name="rotationDegrees">Rotate within ± this many degrees (0 = off).</param>
+    /// <param name="cropPadding">Translate by up to this many pixels (0 = off).</param>
+    public Transforms.Images.ImageAugmentingEstimator AugmentImages(string columnName = "Image", bool horizontalFlip = true, double rotationDegrees = 0,
+        int cropPadding = 0) =>
+        AugmentImages(columnName, new Transforms.Images.ImageAugmentationOptions
+        {
+            RandomHorizontalFlip = horizontalFlip, RandomRotationDegrees = rotationDegrees, RandomCropPadding = cropPadding,
+        });
+
+    /// <summary>
     /// Decodes encoded image bytes — ML.NET's <c>LoadRawImageBytes</c> output — into an image column for
     /// <c>ResizeImages</c> → <c>ExtractPixels</c> → <see cref="DeepTaskCatalog.Cnn(Models.Cnn.CnnOptions)"/>. Saves and
     /// loads with the pipeline. Bytes that are no image fail with an error naming the row and column at training.

@@ -77,7 +77,6 @@ public sealed class DeepTaskCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var augmentation = new ImageAugmentation(options);
         string image = options.FeatureColumnName;
         var spec = new ModelSpec($"Cnn{Kind}", [new FloatVectorInput(image)], options.LabelColumnName,
             schema => PredictionTask.Create(Kind, schema[options.LabelColumnName]),
@@ -94,7 +93,9 @@ public sealed class DeepTaskCatalog
                     ? new ResNet18(options, request.Task.OutputSize)
                     : new SmallCnn(options, request.Task.OutputSize));
             },
-            augmentation.IsActive ? augmentation.Apply : null);
+            schema => ImageAugmentingEstimator.ReadMark(schema[image]) is { IsActive: true } augmentation
+                ? new ImageAugmentation(augmentation, options.ImageChannels, options.ImageHeight, options.ImageWidth).Apply
+                : null);
         return new DeepTrainer(_context, spec, options);
     }
 

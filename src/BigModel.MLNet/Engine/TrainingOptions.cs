@@ -12,22 +12,22 @@ public class TrainingOptions
 {
     /// <summary>Full passes over the training data (an upper bound when early stopping is on).</summary>
     [Range(1, 500, init: 20, logBase: true)]
-    public int Epochs { get; set; } = 20;
+    public virtual int Epochs { get; set; } = 20;
 
     /// <summary>Rows per mini-batch.</summary>
     [Range(8, 4096, init: 64, logBase: true)]
-    public int BatchSize { get; set; } = 64;
+    public virtual int BatchSize { get; set; } = 64;
 
     /// <summary>The optimisation algorithm.</summary>
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
 
     /// <summary>The (peak) learning rate.</summary>
     [Range(1e-5, 1e-1, init: 1e-3, logBase: true)]
-    public double LearningRate { get; set; } = 1e-3;
+    public virtual double LearningRate { get; set; } = 1e-3;
 
     /// <summary>Weight decay (decoupled for AdamW, L2 for Adam and SGD).</summary>
     [Range(0.0, 0.1, init: 1e-4)]
-    public double WeightDecay { get; set; } = 1e-4;
+    public virtual double WeightDecay { get; set; } = 1e-4;
 
     /// <summary>Momentum for <see cref="OptimizerKind.Sgd"/>.</summary>
     [Range(0.0, 0.99, init: 0.9)]

@@ -67,12 +67,14 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             var split = _context.Data.TrainTestSplit(trainData, _options.ValidationFraction, seed: seed);
             (trainData, validationData) = (split.TrainSet, split.TestSet);
         }
-        var training = Source(trainData, task, "training", seed, _spec.AugmentTraining);
+        var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
+        var training = Source(trainData, task, "training", seed, augment);
         var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null);
 
         var device = DeviceSelector.Select(_options.Device, services.GpuDeviceId, services.FallbackToCpu, out string reason);
         string sizes = string.Join(", ", inputs.Select(i => i.Input.Describe(i.Size)));
-        services.Info($"{_spec.Name}: training on {device} ({reason}), {training.Rows} rows ({sizes}), seed {seed}.");
+        services.Info($"{_spec.Name}: training on {device} ({reason}), {training.Rows} rows ({sizes}), seed {seed}" +
+            (augment is null ? "." : ", training batches augmented."));
         var context = new TrainingContext(device, seed, services.Info, () => services.IsCanceled);
 
         manual_seed(seed);

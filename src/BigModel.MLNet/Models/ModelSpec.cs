@@ -14,15 +14,16 @@ namespace BigModel.MLNet.Models;
 /// <param name="LabelColumn">The label column, or null when the task needs none.</param>
 /// <param name="CreateTask">Checks the label (if any) and creates the task.</param>
 /// <param name="Build">Builds a fresh network for the inputs' sizes, the task and the training data.</param>
-/// <param name="AugmentTraining">Changes training batches only (random flips, crops), with the epoch's generator; null
-/// for none. Validation batches and scoring never see it.</param>
+/// <param name="TrainingAugmentation">Given the training data's schema, what changes training batches only (random flips,
+/// crops, as an <c>AugmentImages</c> step marked the image column), with the epoch's generator; null for none.
+/// Validation batches and scoring never see it.</param>
 internal sealed record ModelSpec(
     string Name,
     IReadOnlyList<ModelInput> Inputs,
     string? LabelColumn,
     Func<DataViewSchema, PredictionTask> CreateTask,
     Func<NetworkRequest, BuiltNetwork> Build,
-    Func<TensorBatch, Random, TensorBatch>? AugmentTraining = null);
+    Func<DataViewSchema, Func<TensorBatch, Random, TensorBatch>?>? TrainingAugmentation = null);
 
 /// <summary>What a network builder gets: each input's size (vector width or key count), the task, and the data.</summary>
 internal sealed record NetworkRequest(IReadOnlyList<int> InputSizes, PredictionTask Task, IDataView TrainingData);

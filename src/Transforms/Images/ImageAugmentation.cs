@@ -1,27 +1,22 @@
 using BigModel.MLNet.Engine;
-using BigModel.MLNet.Models.Cnn;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BigModel.MLNet.Transforms.Images;
 
 /// <summary>
-/// Random flips, small rotations, padded crops (random translation) and random erasing, applied to training batches
-/// only: the batch source calls it for shuffled epochs, never for validation or scoring (see this folder's README for
-/// why it is an engine step rather than a pipeline transform). Randomness comes from the epoch's generator, so a seed
-/// reproduces a run.
+/// Random flips, small rotations, padded crops (random translation) and random erasing of training batches, as a
+/// pipeline's <see cref="ImageAugmentingEstimator"/> asked for: the batch source calls it for shuffled epochs only,
+/// never for validation or scoring. Randomness comes from the epoch's generator, so a seed reproduces a run.
 /// </summary>
-internal sealed class ImageAugmentation(CnnOptions options)
+internal sealed class ImageAugmentation(ImageAugmentationOptions options, int channels, int height, int width)
 {
-    public bool IsActive => options.RandomHorizontalFlip || options.RandomRotationDegrees > 0 || options.RandomCropPadding > 0 ||
-        options.RandomErasingProbability > 0;
-
     /// <summary>Returns the batch with its first input (flat pixels) augmented.</summary>
     public TensorBatch Apply(TensorBatch batch, Random random)
     {
         var pixels = batch.Inputs[0];
         long rows = pixels.shape[0];
-        var images = pixels.view(-1, options.ImageChannels, options.ImageHeight, options.ImageWidth);
+        var images = pixels.view(-1, channels, height, width);
         if (options.RandomHorizontalFlip)
             images = Flip(images, random);
         if (options.RandomRotationDegrees > 0)

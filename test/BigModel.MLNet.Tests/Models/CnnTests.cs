@@ -14,7 +14,12 @@ public class CnnTests
     private static CnnOptions Options(int epochs) => new()
     {
         ImageHeight = SyntheticImages.Size, ImageWidth = SyntheticImages.Size, Filters = [8, 16], DenseUnits = 32,
-        Epochs = epochs, LearningRate = 3e-3, BatchSize = 32, RandomHorizontalFlip = true, RandomRotationDegrees = 15, RandomCropPadding = 1, RandomErasingProbability = 0.3,
+        Epochs = epochs, LearningRate = 3e-3, BatchSize = 32,
+    };
+
+    private static readonly ImageAugmentationOptions Augmentation = new()
+    {
+        RandomHorizontalFlip = true, RandomRotationDegrees = 15, RandomCropPadding = 1, RandomErasingProbability = 0.3,
     };
 
     [TestMethod]
@@ -24,7 +29,7 @@ public class CnnTests
         var toKey = ml.Transforms.Conversion.MapValueToKey("Label");
         var train = SyntheticImages.Load(ml, 900, 1);
         var test = SyntheticImages.Load(ml, 300, 2);
-        var estimator = toKey.Append(ml.Deep().MulticlassClassification.Cnn(Options(epochs: 8)));
+        var estimator = toKey.Append(ml.Deep().AugmentImages("Image", Augmentation)).Append(ml.Deep().MulticlassClassification.Cnn(Options(epochs: 8)));
         var model = estimator.Fit(train);
 
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
@@ -36,7 +41,7 @@ public class CnnTests
     public void AugmentationChangesTrainingBatchesOnlyAndIsReproducible()
     {
         var options = Options(epochs: 1);
-        var augmentation = new ImageAugmentation(options);
+        var augmentation = new ImageAugmentation(Augmentation, 1, SyntheticImages.Size, SyntheticImages.Size);
         var rows = SyntheticImages.Generate(8, 3).ToList();
         using var pixels = tensor(rows.SelectMany(r => r.Image).ToArray(), [8, SyntheticImages.Size * SyntheticImages.Size]);
         using var target = zeros(8);
@@ -50,24 +55,40 @@ public class CnnTests
         Assert.IsFalse(first.allclose(pixels, 0, 0), "images changed");
         Assert.IsFalse(first.allclose(other, 0, 0), "another generator, another augmentation");
 
-        // Scoring never augments: transforming twice gives identical scores.
+        // In a pipeline: the step changes no value, marks the column through later steps, and the trainer augments
+        // (a different model from the same seed) while scoring does not (the same scores twice).
         var ml = new MLContext(1);
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(SyntheticImages.Load(ml, 60, 1)).Transform(SyntheticImages.Load(ml, 60, 1));
-        var model = ml.Deep().MulticlassClassification.Cnn(options).Fit(data);
-        CollectionAssert.AreEqual(ColumnValues.Read(model.Transform(data), "Score"), ColumnValues.Read(model.Transform(data), "Score"));
+        var data = SyntheticImages.Load(ml, 60, 1);
+        var marked = ml.Deep().AugmentImages("Image", Augmentation).Append(ml.Transforms.Conversion.MapValueToKey("Label"));
+        var markedData = marked.Fit(data).Transform(data);
+        CollectionAssert.AreEqual(ColumnValues.Read(data, "Image"), ColumnValues.Read(markedData, "Image"), "values unchanged");
+        Assert.AreEqual(Augmentation, ImageAugmentingEstimator.ReadMark(markedData.Schema["Image"]), "mark survives MapValueToKey");
+
+        ITransformer Fit(bool augment)
+        {
+            var context = new MLContext(1);
+            var toKey = context.Transforms.Conversion.MapValueToKey("Label");
+            var cnn = context.Deep().MulticlassClassification.Cnn(options);
+            return augment ? context.Deep().AugmentImages("Image", Augmentation).Append(toKey).Append(cnn).Fit(data) : toKey.Append(cnn).Fit(data);
+        }
+        var augmented = Fit(augment: true);
+        var scores = ColumnValues.Read(augmented.Transform(data), "Score");
+        CollectionAssert.AreEqual(scores, ColumnValues.Read(augmented.Transform(data), "Score"), "scoring never augments");
+        CollectionAssert.AreEqual(scores, ColumnValues.Read(Fit(augment: true).Transform(data), "Score"), "same seed, same augmented model");
+        CollectionAssert.AreNotEqual(scores, ColumnValues.Read(Fit(augment: false).Transform(data), "Score"), "the trainer did augment");
     }
 
     [TestMethod]
     public void RotationTurnsImagesAboutTheirCentre()
     {
         // A 17×17 horizontal bar through the centre: rotated by up to 40°, the centre stays lit, the bar's ends leave their row.
-        var options = new CnnOptions { ImageHeight = 17, ImageWidth = 17, RandomRotationDegrees = 40 };
+        var rotation = new ImageAugmentationOptions { RandomRotationDegrees = 40 };
         var image = new float[17 * 17];
         for (int x = 0; x < 17; x++)
             image[8 * 17 + x] = 1;
         using var pixels = tensor(Enumerable.Repeat(image, 16).SelectMany(p => p).ToArray(), [16, 17 * 17]);
         using var target = zeros(16);
-        using var rotated = new ImageAugmentation(options).Apply(new TensorBatch([pixels], target), new Random(3)).Inputs[0];
+        using var rotated = new ImageAugmentation(rotation, 1, 17, 17).Apply(new TensorBatch([pixels], target), new Random(3)).Inputs[0];
         var values = rotated.data<float>().ToArray();
         for (int i = 0; i < 16; i++)
             Assert.AreEqual(1f, values[i * 289 + 8 * 17 + 8], 1e-4f, "centre pixel");

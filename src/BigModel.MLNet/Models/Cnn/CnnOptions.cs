@@ -69,24 +69,6 @@ public sealed class CnnOptions : TrainingOptions
     [Range(0.0, 0.7, init: 0.25)]
     public double DropoutRate { get; set; } = 0.25;
 
-    /// <summary>Training only: flip each image left–right with probability ½.</summary>
-    [BooleanChoice(defaultValue: false)]
-    public bool RandomHorizontalFlip { get; set; }
-
-    /// <summary>Training only: rotate each image by a random angle within ± this many degrees (0 = off; 10–15 is usual).</summary>
-    [Range(0.0, 30.0, init: 0.0)]
-    public double RandomRotationDegrees { get; set; }
-
-    /// <summary>Training only: pad each image by this many zero pixels per side and crop it back at a random offset
-    /// (0 turns it off).</summary>
-    [Range(0, 8, init: 0)]
-    public int RandomCropPadding { get; set; }
-
-    /// <summary>Training only: the chance that each image has a random rectangle (2–20% of its area, aspect 1:3 to 3:1)
-    /// blanked out (random erasing); 0 turns it off.</summary>
-    [Range(0.0, 1.0, init: 0.0)]
-    public double RandomErasingProbability { get; set; }
-
     /// <inheritdoc />
     public override void Validate()
     {
@@ -108,11 +90,5 @@ public sealed class CnnOptions : TrainingOptions
             throw new ArgumentOutOfRangeException(nameof(DenseUnits), DenseUnits, $"{nameof(DenseUnits)} must be at least 1.");
         if (DropoutRate is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(DropoutRate), DropoutRate, $"{nameof(DropoutRate)} must be in [0, 1).");
-        if (RandomErasingProbability is < 0 or > 1)
-            throw new ArgumentOutOfRangeException(nameof(RandomErasingProbability), RandomErasingProbability, "Must be a probability.");
-        if (RandomRotationDegrees is < 0 or > 180)
-            throw new ArgumentOutOfRangeException(nameof(RandomRotationDegrees), RandomRotationDegrees, "Must be between 0 and 180.");
-        if (RandomCropPadding < 0)
-            throw new ArgumentOutOfRangeException(nameof(RandomCropPadding), RandomCropPadding, $"{nameof(RandomCropPadding)} must not be negative.");
     }
 }

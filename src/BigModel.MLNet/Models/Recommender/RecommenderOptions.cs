@@ -6,13 +6,20 @@ namespace BigModel.MLNet.Models.Recommender;
 /// <summary>Options of the recommender trainers: columns, architecture, feedback kind, and how to train.</summary>
 public sealed class RecommenderOptions : TrainingOptions
 {
-    /// <summary>Recommender defaults: larger batches and a higher learning rate than the base options.</summary>
-    public RecommenderOptions()
-    {
-        BatchSize = 256;
-        LearningRate = 5e-3;
-        WeightDecay = 0;
-    }
+    // Recommender defaults and search ranges: larger batches and a higher learning rate than the base options, and no
+    // weight decay (EmbeddingRegularization regularises what each batch looks up instead).
+
+    /// <inheritdoc />
+    [Range(64, 8192, init: 256, logBase: true)]
+    public override int BatchSize { get; set; } = 256;
+
+    /// <inheritdoc />
+    [Range(1e-4, 1e-1, init: 5e-3, logBase: true)]
+    public override double LearningRate { get; set; } = 5e-3;
+
+    /// <inheritdoc />
+    [Range(0.0, 0.1, init: 0.0)]
+    public override double WeightDecay { get; set; }
 
     /// <summary>The user column: a key (from <c>MapValueToKey</c>).</summary>
     public string UserColumnName { get; set; } = "UserId";

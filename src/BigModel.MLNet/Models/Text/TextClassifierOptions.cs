@@ -13,14 +13,28 @@ public sealed class TextClassifierOptions : TrainingOptions
     /// <summary>Creates options with the fine-tuning defaults.</summary>
     public TextClassifierOptions()
     {
-        Epochs = 3;
-        BatchSize = 32;
-        LearningRate = 5e-5;
-        WeightDecay = 0.01;
         Schedule = LearningRateSchedule.CosineWithWarmup;
         WarmupFraction = 0.1;
         GradientClipNorm = 1.0;
     }
+
+    // Fine-tuning wants other defaults and search ranges than training from scratch.
+
+    /// <inheritdoc />
+    [Range(1, 20, init: 3)]
+    public override int Epochs { get; set; } = 3;
+
+    /// <inheritdoc />
+    [Range(8, 128, init: 32, logBase: true)]
+    public override int BatchSize { get; set; } = 32;
+
+    /// <inheritdoc />
+    [Range(1e-6, 1e-3, init: 5e-5, logBase: true)]
+    public override double LearningRate { get; set; } = 5e-5;
+
+    /// <inheritdoc />
+    [Range(0.0, 0.1, init: 0.01)]
+    public override double WeightDecay { get; set; } = 0.01;
 
     /// <summary>The label column (<c>Boolean</c> for binary, a key for multiclass classification).</summary>
     public string LabelColumnName { get; set; } = "Label";
