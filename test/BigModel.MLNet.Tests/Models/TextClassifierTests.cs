@@ -60,10 +60,16 @@ public class TextClassifierTests
         var options = TinyOptions(epochs: 12);
         options.TextColumnName = "First";
         options.SecondTextColumnName = "Second";
-        var model = ml.Deep().BinaryClassification.TextClassifier(options)
-            .Fit(ml.Data.LoadFromEnumerable(Enumerable.Range(0, 800).Select(_ => Pair()).ToList()));
-        var metrics = ml.BinaryClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(_ => Pair()).ToList())));
+        var counts = new List<long>();
+        options.EpochEnded = _ => counts.Add(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        var estimator = ml.Deep().BinaryClassification.TextClassifier(options);
+        var train = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 800).Select(_ => Pair()).ToList());
+        var test = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(_ => Pair()).ToList());
+        var model = estimator.Fit(train);
+        var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
         Assert.IsGreaterThan(0.8, metrics.Accuracy, $"accuracy {metrics.Accuracy:F3} (chance 0.5)");
+        Assert.AreEqual(counts[1], counts[^1], $"live tensors after each epoch: {string.Join(", ", counts)}");
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score", "Probability", "PredictedLabel");
     }
 
     private sealed class PairRow
