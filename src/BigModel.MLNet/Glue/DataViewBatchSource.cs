@@ -88,7 +88,8 @@ internal sealed class DataViewBatchSource : IBatchSource
         bool exhausted = false;
         while (true)
         {
-            while (count < capacity && !exhausted)
+            // Slots of bucketed batches still waiting in 'ready' are neither in the pool nor free: refill only free slots.
+            while (free.Count > 0 && !exhausted)
             {
                 int slot = free.Peek();
                 if (!ReadRow(cursor, readers, slot, ref rowsRead))

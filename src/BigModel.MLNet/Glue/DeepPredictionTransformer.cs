@@ -94,8 +94,12 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         IEstimator<ITransformer> pipeline = new EstimatorChain<ITransformer>();
         foreach (var preparation in inputs.Select(i => i.Input.PersistedPreparation(context)).OfType<IEstimator<ITransformer>>())
             pipeline = pipeline.Append(preparation);
-        pipeline = pipeline.Append(context.Transforms.ApplyOnnxModel(task.PersistedOutputs, [.. inputs.Select(i => i.Input.OnnxName)], new MemoryStream(onnx)))
-            .Append(task.PersistedOutputMapping(context));
+        pipeline = pipeline.Append(context.Transforms.ApplyOnnxModel(task.PersistedOutputs, [.. inputs.Select(i => i.Input.OnnxName)], new MemoryStream(onnx)));
+        // Columns the preparation derived (token ids) are the model's business: the output matches Transform's.
+        string[] derived = [.. inputs.Select(i => i.Input.OnnxName).Where(name => schema.GetColumnOrNull(name) is null)];
+        if (derived.Length > 0)
+            pipeline = pipeline.Append(context.Transforms.DropColumns(derived));
+        pipeline = pipeline.Append(task.PersistedOutputMapping(context));
         return pipeline.Fit(new EmptyDataView(schema));
     }
 }

@@ -18,7 +18,19 @@ public sealed class ImageBytesDecoding : CustomMappingFactory<ImageBytesDecoding
 
     // An MLImage property with no size attribute is an image of any size. ML.NET's ImageType attribute needs a size,
     // so the type is registered here; the factory is created before any schema is built, also when a model loads.
-    static ImageBytesDecoding() => DataViewTypeManager.Register(new ImageDataViewType(), typeof(MLImage));
+    static ImageBytesDecoding()
+    {
+        try
+        {
+            DataViewTypeManager.Register(new ImageDataViewType(), typeof(MLImage));
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException(
+                "DecodeImages needs MLImage properties without attributes to mean images of any size, but this process has " +
+                $"registered another type for them: {e.Message}", e);
+        }
+    }
 
     private const string BytesColumn = "EncodedImageBytes";
     private const string ImageColumn = "DecodedImage";
@@ -42,6 +54,9 @@ public sealed class ImageBytesDecoding : CustomMappingFactory<ImageBytesDecoding
     {
         if (input.EncodedImageBytes.Length == 0)
             throw new InvalidDataException("An image column holds no bytes (an empty file?).");
+        // The output row is reused from row to row; its previous image (native memory) is no longer needed.
+        output.DecodedImage?.Dispose();
+        output.DecodedImage = null;
         try
         {
             output.DecodedImage = MLImage.CreateFromStream(new MemoryStream(input.EncodedImageBytes, writable: false));

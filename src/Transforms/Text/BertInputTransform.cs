@@ -7,7 +7,7 @@ namespace BigModel.MLNet.Transforms.Text;
 /// <summary>
 /// The tokenisation transform for users who feed a BERT-family model themselves (an ONNX model through
 /// <c>ApplyOnnxModel</c>, or their own network): one or two text columns become <c>InputIds</c>,
-/// <c>AttentionMask</c> and <c>TokenTypeIds</c>, each Int64 × MaxLength, as Hugging Face tokenizers produce them
+/// <c>AttentionMask</c> and <c>TokenTypeIds</c>, each Int64 × MaxLength, as Hugging Face's Python tokenizers produce them
 /// with truncation (longest text first) and padding to MaxLength. Built from savable transforms only: the WordPiece
 /// steps of <see cref="WordPiecePipeline"/>, then a small ONNX model that adds [CLS]/[SEP], truncates and pads.
 /// </summary>

@@ -16,6 +16,8 @@ public sealed class BertVocabulary
         {
             // The saved tokenisation maps pieces with ML.NET's MapValueToKey, whose keys follow first occurrences: a
             // repeated token would shift every later id, so a vocabulary with one is refused rather than mis-read.
+            if (tokens[id].Length == 0)
+                throw new InvalidDataException($"Vocabulary '{source}' has an empty token on line {id + 1}; every line must hold one token.");
             if (!_ids.TryAdd(tokens[id], id))
                 throw new InvalidDataException($"Vocabulary '{source}' lists '{tokens[id]}' twice (lines {_ids[tokens[id]] + 1} and {id + 1}).");
         }
@@ -58,7 +60,7 @@ public sealed class BertVocabulary
 
     /// <summary>Reads a <c>vocab.txt</c> file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist (the message names it).</exception>
-    /// <exception cref="InvalidDataException">The file is empty, repeats a token, or lacks a special token.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, has an empty line, repeats a token, or lacks a special token.</exception>
     public static BertVocabulary Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -75,7 +77,7 @@ public sealed class BertVocabulary
         var tokens = new List<string>();
         using var reader = new StreamReader(stream, leaveOpen: true);
         while (reader.ReadLine() is { } line)
-            tokens.Add(line.TrimEnd('\r', ' ', '\t'));
+            tokens.Add(line.TrimEnd('\r')); // as Hugging Face reads vocab.txt: the line is the token
         while (tokens.Count > 0 && tokens[^1].Length == 0)
             tokens.RemoveAt(tokens.Count - 1);
         if (tokens.Count == 0)

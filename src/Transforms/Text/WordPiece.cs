@@ -17,7 +17,9 @@ internal static class WordPiece
 
     /// <summary>
     /// Pieces longer than this (not counting "##") are never tried; BERT vocabularies have none (the longest in
-    /// bert-base-uncased has 19 characters), and the cap keeps a saved model's candidate list short.
+    /// bert-base-uncased has 19 characters), and the cap keeps a saved model's candidate list short. Lengths here
+    /// count UTF-16 units, where Hugging Face counts code points: the two differ only for characters outside the
+    /// Basic Multilingual Plane (emoji), which BERT vocabularies map to [UNK] anyway.
     /// </summary>
     public const int MaxPieceLength = 24;
 

@@ -49,8 +49,10 @@ public static class WordPieceMappings
         [VectorType(WordPieceEncoder.MaxTokens)] public long[] WordPieceIds { get; set; } = [];
     }
 
+    // Every word yields at least one id, so words past the first MaxTokens can never be used: they get no candidates.
     internal static void ListCandidates(TextRow input, CandidatesRow output, bool lowerCase) =>
-        output.WordPieceCandidates = [BertVocabulary.UnknownToken, .. WordPiece.Candidates(BertWords.Split(input.WordPieceText, lowerCase))];
+        output.WordPieceCandidates = [BertVocabulary.UnknownToken,
+            .. WordPiece.Candidates(BertWords.Split(input.WordPieceText, lowerCase).Take(WordPieceEncoder.MaxTokens))];
 
     internal static void CutWords(KeyedTextRow input, IdsRow output, bool lowerCase)
     {

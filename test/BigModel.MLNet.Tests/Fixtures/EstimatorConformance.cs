@@ -37,6 +37,7 @@ internal static class EstimatorConformance
             Assert.IsFalse(ContainsBigModelTransformer(loaded), "the saved model holds ML.NET transformers only");
             var reloaded = loaded.Transform(test);
             var original = model.Transform(test);
+            CollectionAssert.AreEqual(Visible(original.Schema), Visible(reloaded.Schema), "the loaded model adds the same columns");
             foreach (var name in outputs)
                 CollectionAssert.That.AreClose(ColumnValues.Read(original, name), ColumnValues.Read(reloaded, name), (float)ScoreTolerance);
         }
@@ -45,6 +46,8 @@ internal static class EstimatorConformance
             File.Delete(path);
         }
     }
+
+    private static string[] Visible(DataViewSchema schema) => [.. schema.Where(c => !c.IsHidden).Select(c => c.Name)];
 
     private static bool ContainsBigModelTransformer(ITransformer transformer) => transformer switch
     {

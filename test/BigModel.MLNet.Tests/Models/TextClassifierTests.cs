@@ -128,6 +128,11 @@ public class TextClassifierTests
         var error = Assert.ThrowsExactly<FileNotFoundException>(() => ml.Deep().BinaryClassification.TextClassifier(missing));
         StringAssert.Contains(error.Message, "no-such-vocab.txt");
 
+        string gap = Path.Combine(Folder, "vocab-with-gap.txt");
+        File.WriteAllLines(gap, ["[PAD]", "[UNK]", "", "[CLS]", "[SEP]", "food"]);
+        var empty = Assert.ThrowsExactly<InvalidDataException>(() => BertVocabulary.Load(gap));
+        StringAssert.Contains(empty.Message, "line 3");
+
         var numbers = ml.Data.LoadFromEnumerable(new[] { new NumberRow { Text = 1, Label = true }, new NumberRow { Text = 2, Label = false } });
         var wrongType = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Deep().BinaryClassification.TextClassifier(TinyOptions(1)).Fit(numbers));
         StringAssert.Contains(wrongType.Message, "'Text'");

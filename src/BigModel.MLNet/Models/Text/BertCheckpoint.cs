@@ -76,10 +76,10 @@ internal sealed record BertCheckpoint(BertConfig Config, IReadOnlyDictionary<str
         int layers = 0;
         while (tensors.ContainsKey($"encoder.layer.{layers}.attention.self.query.bias"))
             layers++;
-        // Attention reshapes states to [rows, length, heads, head size]: the two constants that multiply to the width.
+        // Attention reshapes states to [rows, length, heads, head size]: two constants (both above 1) that multiply to the width.
         int heads = model.Nodes.Where(n => n.OpType == "Concat")
             .Select(n => n.Inputs.Select(i => model.IntegerInitializers.TryGetValue(i, out var c) && c.Length == 1 ? c[0] : 0).ToArray())
-            .Select(c => c.Zip(c.Skip(1)).FirstOrDefault(p => p.First > 0 && p.First * p.Second == hidden).First)
+            .Select(c => c.Zip(c.Skip(1)).FirstOrDefault(p => p.First > 1 && p.Second > 1 && p.First * p.Second == hidden).First)
             .FirstOrDefault(h => h > 0) is var found and > 0 ? (int)found
             : throw new InvalidDataException($"Cannot tell the attention head count of '{path}'; put its config.json beside it.");
         return new BertConfig

@@ -8,7 +8,8 @@ namespace BigModel.MLNet.Models.Text;
 /// </summary>
 public sealed record BertConfig
 {
-    /// <summary>Rows of the token embedding table; must equal the vocabulary's size.</summary>
+    /// <summary>Rows of the token embedding table. Training from scratch takes it from the vocabulary (whatever is set
+    /// here); pretrained tables may have more rows than the vocabulary has tokens, never fewer.</summary>
     public int VocabularySize { get; init; } = 30522;
     /// <summary>Width of every token's state.</summary>
     public int HiddenSize { get; init; } = 128;

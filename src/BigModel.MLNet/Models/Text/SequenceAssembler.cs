@@ -6,7 +6,8 @@ namespace BigModel.MLNet.Models.Text;
 /// <summary>
 /// Turns the WordPiece ids of one or two texts (each row a prefix of ids followed by −1) into BERT's input:
 /// <c>[CLS] a [SEP]</c> or <c>[CLS] a [SEP] b [SEP]</c>, truncated to <see cref="MaxLength"/> by cutting the longer
-/// text first (Hugging Face's "longest first"), with token types (0 for a, 1 for b) and an attention mask.
+/// text first ("longest first" as Hugging Face's Python tokenizers do it: on an odd budget the first text keeps the
+/// extra token), with token types (0 for a, 1 for b) and an attention mask.
 /// </summary>
 /// <remarks>
 /// Assembling inside the model keeps tokenisation independent of the model's maximum length, and lets a batch be only
@@ -27,7 +28,7 @@ internal sealed record SequenceAssembler(int MaxLength, long Classification, lon
         var kept = new (int A, int B, int Total)[rows];
         for (int r = 0; r < rows; r++)
             kept[r] = Keep(a[r].Length, b?[r].Length);
-        int length = trim ? Math.Max(1, kept.Max(k => k.Total)) : MaxLength;
+        int length = trim ? kept.Max(k => k.Total) : MaxLength;
 
         var ids = new long[rows * length];
         var types = new long[rows * length];

@@ -20,9 +20,9 @@ internal static class TextClassifierBuilder
     {
         var checkpoint = options.PretrainedModelPath is { } path ? BertCheckpoint.Read(path) : null;
         var config = checkpoint?.Config ?? options.Config with { VocabularySize = vocabulary.Count };
-        if (config.VocabularySize != vocabulary.Count)
+        if (vocabulary.Count > config.VocabularySize)
             throw new InvalidDataException(
-                $"The vocabulary '{vocabulary.Source}' has {vocabulary.Count} tokens, but the encoder '{checkpoint!.Source}' embeds {config.VocabularySize}.");
+                $"The vocabulary '{vocabulary.Source}' has {vocabulary.Count} tokens, but the encoder '{checkpoint!.Source}' embeds only {config.VocabularySize}.");
         if (options.MaxLength > config.MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(options.MaxLength), options.MaxLength,
                 $"The encoder has {config.MaxPositions} positions; {nameof(options.MaxLength)} must not exceed that.");
