@@ -15,7 +15,7 @@ using Microsoft.ML;
 using Microsoft.ML.Transforms.Image;
 
 var arguments = new ExampleArguments(args);
-string folder = arguments.Paths.ElementAtOrDefault(0) ?? Path.GetFullPath(Path.Combine(ExampleArguments.RepositoryRoot(), "..", "shared", "data", "flowers-small"));
+string folder = arguments.Paths.ElementAtOrDefault(0) ?? ExampleArguments.SharedData("flowers-small");
 int epochs = arguments.Option("--epochs") ?? 12;
 int frozen = arguments.Option("--frozen-epochs") ?? Math.Min(4, epochs);
 string backbone = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");

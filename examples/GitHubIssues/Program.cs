@@ -16,8 +16,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 
 var arguments = new ExampleArguments(args);
-string path = arguments.Paths.ElementAtOrDefault(0)
-    ?? Path.GetFullPath(Path.Combine(ExampleArguments.RepositoryRoot(), "..", "shared", "data", "github-issues-corefx", "corefx-issues-train.tsv"));
+string path = arguments.Paths.ElementAtOrDefault(0) ?? ExampleArguments.SharedData("github-issues-corefx", "corefx-issues-train.tsv");
 int epochs = arguments.Option("--epochs") ?? 4;
 int maxLength = arguments.Option("--max-length") ?? 128;
 

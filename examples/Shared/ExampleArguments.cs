@@ -17,6 +17,10 @@ internal sealed class ExampleArguments(string[] args)
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
     }
 
+    /// <summary>A path in the shared data folder beside the repository (<c>../shared/data</c>), where the larger datasets live.</summary>
+    public static string SharedData(params string[] parts) =>
+        Path.GetFullPath(Path.Combine([RepositoryRoot(), "..", "shared", "data", .. parts]));
+
     /// <summary>The repository's root (where BigModel.MLNet.sln is), for the default data paths.</summary>
     public static string RepositoryRoot()
     {

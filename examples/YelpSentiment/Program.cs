@@ -15,8 +15,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 
 var arguments = new ExampleArguments(args);
-string path = arguments.Paths.ElementAtOrDefault(0)
-    ?? Path.GetFullPath(Path.Combine(ExampleArguments.RepositoryRoot(), "..", "shared", "data", "sentiment-yelp", "yelp_labelled.txt"));
+string path = arguments.Paths.ElementAtOrDefault(0) ?? ExampleArguments.SharedData("sentiment-yelp", "yelp_labelled.txt");
 int epochs = arguments.Option("--epochs") ?? 4;
 
 var ml = new MLContext(seed: 1);
