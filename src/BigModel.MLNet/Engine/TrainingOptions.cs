@@ -71,6 +71,12 @@ public class TrainingOptions
     /// </summary>
     public int ShuffleBufferSize { get; set; } = 100_000;
 
+    /// <summary>
+    /// For inputs whose rows differ in length (text): put rows of similar length in the same training batch, so
+    /// batches, padded to their longest row, hold little padding. The order stays random and seeded.
+    /// </summary>
+    public bool BucketByLength { get; set; } = true;
+
     /// <summary>Where training runs; see <see cref="DeviceKind"/>.</summary>
     public DeviceKind Device { get; set; } = DeviceKind.Auto;
 

@@ -30,6 +30,7 @@ internal sealed class DataViewBatchSource : IBatchSource
     private readonly int _seed;
     private readonly Func<TensorBatch, Random, TensorBatch>? _augment;
     private readonly string _role;
+    private readonly bool _bucketByLength;
 
     /// <param name="data">The rows.</param>
     /// <param name="inputs">The network's input columns, in the order its forward pass takes them.</param>
@@ -40,9 +41,12 @@ internal sealed class DataViewBatchSource : IBatchSource
     /// <param name="role">"training" or "validation", for error messages.</param>
     /// <param name="seed">Seeds the randomness of unshuffled epochs (negative sampling for validation).</param>
     /// <param name="augment">Applied to the batches of shuffled (training) epochs only, or null.</param>
+    /// <param name="bucketByLength">Whether shuffled epochs group rows of similar length (for variable-length inputs).</param>
     public DataViewBatchSource(IDataView data, IReadOnlyList<ModelInput> inputs, string? labelColumn, PredictionTask task,
-        int batchSize, int shuffleBufferSize, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment = null)
+        int batchSize, int shuffleBufferSize, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment = null,
+        bool bucketByLength = true)
     {
+        _bucketByLength = bucketByLength;
         _augment = augment;
         _role = role;
         _data = data;
@@ -79,7 +83,7 @@ internal sealed class DataViewBatchSource : IBatchSource
         if (label is { } labelColumn)
             readers.Add(_task.CreateLabelReader(cursor, labelColumn, capacity));
 
-        var lengths = readers.OfType<IVariableLengthReader>().ToList();
+        var lengths = _bucketByLength ? readers.OfType<IVariableLengthReader>().ToList() : [];
         var ready = new Queue<int[]>();
         long rowsRead = 0;
         var free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());

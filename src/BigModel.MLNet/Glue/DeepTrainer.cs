@@ -105,7 +105,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
     }
 
     private DataViewBatchSource Source(IDataView data, PredictionTask task, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment) =>
-        new(data, _spec.Inputs, _spec.LabelColumn, task, _options.BatchSize, _options.ShuffleBufferSize, role, seed, augment);
+        new(data, _spec.Inputs, _spec.LabelColumn, task, _options.BatchSize, _options.ShuffleBufferSize, role, seed, augment, _options.BucketByLength);
 
     internal static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(name,

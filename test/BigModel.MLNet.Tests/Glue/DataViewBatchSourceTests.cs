@@ -73,9 +73,10 @@ public class DataViewBatchSourceTests
         var vocabulary = SyntheticText.WriteVocabulary(Path.Combine(Path.GetTempPath(), $"bigmodel-bucket-{Environment.ProcessId}"));
         var encoder = new BigModel.MLNet.Transforms.Text.WordPieceEncoder(BigModel.MLNet.Transforms.Text.BertVocabulary.Load(vocabulary), true);
         var task = PredictionTask.Create(PredictionKind.Regression, data.Schema["Label"]);
-        (List<float> Labels, double TokenShare) Read(int pool)
+        (List<float> Labels, double TokenShare) Read(int pool, bool bucket = true)
         {
-            var source = new DataViewBatchSource(data, [new TextInput("Text", encoder)], "Label", task, 20, pool, "training", seed: 1);
+            var source = new DataViewBatchSource(data, [new TextInput("Text", encoder)], "Label", task, 20, pool, "training", seed: 1,
+                bucketByLength: bucket);
             var labels = new List<float>();
             long padded = 0, tokens = 0;
             foreach (var batch in source.ReadEpoch(CPU, new Random(1)))
@@ -93,6 +94,7 @@ public class DataViewBatchSourceTests
         // Random batches of lengths 1–40 would be about half padding; bucketed ones pad a few per cent.
         Assert.IsGreaterThan(0.9, share, $"{share:P0} of batch cells are tokens");
         CollectionAssert.AreEqual(labels, Read(pool: 1000).Labels, "the same generator gives the same order");
+        Assert.IsLessThan(0.8, Read(pool: 1000, bucket: false).TokenShare, "random batches pad much more");
         // A pool smaller than the data refills while bucketed batches wait to be served.
         CollectionAssert.AreEqual(expected, Read(pool: 100).Labels.Order().ToList(), "every row exactly once, small pool");
     }
