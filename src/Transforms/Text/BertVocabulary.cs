@@ -58,6 +58,9 @@ public sealed class BertVocabulary
     /// <summary>The id of <paramref name="token"/>, or −1 when the vocabulary lacks it.</summary>
     public int IdOf(string token) => _ids.TryGetValue(token, out int id) ? id : -1;
 
+    /// <summary>The id of the token spelled by <paramref name="token"/>, or −1 (no string is allocated).</summary>
+    public int IdOf(ReadOnlySpan<char> token) => _ids.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out int id) ? id : -1;
+
     /// <summary>Reads a <c>vocab.txt</c> file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist (the message names it).</exception>
     /// <exception cref="InvalidDataException">The file is empty, has an empty line, repeats a token, or lacks a special token.</exception>

@@ -18,9 +18,18 @@ internal sealed record WordPieceEncoder(BertVocabulary Vocabulary, bool LowerCas
     public List<int> Encode(string? text)
     {
         var ids = new List<int>();
+        // Candidate pieces are spelled into one buffer ("##" + the piece) and looked up without allocating strings.
+        var piece = new char[WordPiece.ContinuationPrefix.Length + WordPiece.MaxPieceLength];
+        WordPiece.ContinuationPrefix.CopyTo(piece);
         foreach (string word in BertWords.Split(text, LowerCase))
         {
-            WordPiece.Cut(word, (start, end) => Vocabulary.IdOf(WordPiece.Piece(word, start, end)), Vocabulary.Unknown, ids);
+            WordPiece.Cut(word, (start, end) =>
+            {
+                if (start == 0)
+                    return Vocabulary.IdOf(word.AsSpan(0, end));
+                word.AsSpan(start, end - start).CopyTo(piece.AsSpan(WordPiece.ContinuationPrefix.Length));
+                return Vocabulary.IdOf(piece.AsSpan(0, WordPiece.ContinuationPrefix.Length + end - start));
+            }, Vocabulary.Unknown, ids);
             if (ids.Count >= MaxTokens)
                 return ids.GetRange(0, MaxTokens);
         }

@@ -10,7 +10,7 @@ namespace BigModel.MLNet.Glue.Columns;
 
 /// <summary>
 /// Reads a text column and tokenises each row into WordPiece ids. Training batches are padded (with −1) only to their
-/// longest row; ONNX batches to <see cref="WordPieceEncoder.MaxTokens"/>, the width a saved model's tokenisation
+/// longest row and stay on the CPU; ONNX batches to <see cref="WordPieceEncoder.MaxTokens"/>, the width a saved model's tokenisation
 /// produces (the model itself trims to the longest row).
 /// </summary>
 internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader, IVariableLengthReader
@@ -46,13 +46,17 @@ internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader, IV
 
     public int LengthOf(int slot) => _ids[slot].Count;
 
+    /// <summary>
+    /// The batch's ids, [rows, longest row], on the CPU whatever <paramref name="device"/> is: the network assembles
+    /// them into its inputs on the CPU and moves only the result to its device.
+    /// </summary>
     public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device)
     {
         int width = 1;
         foreach (int slot in slots)
             width = Math.Max(width, _ids[slot].Count);
         var values = Padded(slots.ToArray(), width);
-        return tensor(values, [slots.Length, width], device: device);
+        return tensor(values, [slots.Length, width]);
     }
 
     public NamedOnnxValue ToOnnx(int rows) =>

@@ -30,10 +30,11 @@ internal sealed class TextClassifierNetwork : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Logits [rows, outputs] from the ids of the first (and second) text, int64 [rows, width], −1 after each text.</summary>
+    /// <summary>Logits [rows, outputs] from the ids of the first (and second) text, int64 [rows, width], −1 after each
+    /// text, on any device (they are read back for assembly; the assembled inputs go to the network's device).</summary>
     public Tensor Forward(IReadOnlyList<Tensor> texts)
     {
-        var (ids, types, mask) = _assembler.Assemble(texts[0], texts.Count > 1 ? texts[1] : null, trim: true, texts[0].device);
+        var (ids, types, mask) = _assembler.Assemble(texts[0], texts.Count > 1 ? texts[1] : null, trim: true, head.weight!.device);
         var states = encoder.call(ids, types, mask);
         return head.call(dropout.call(Pool(states, mask)));
     }
