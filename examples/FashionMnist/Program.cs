@@ -19,7 +19,7 @@ int epochs = arguments.Option("--epochs") ?? 12;
 int? trainRows = arguments.Option("--train-rows");
 
 var ml = new MLContext(seed: 1);
-ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("Cnn", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+ExampleArguments.ShowTrainingLog(ml, "Cnn");
 var train = ml.Deep().LoadIdx(Path.Combine(folder, "train-images-idx3-ubyte.gz"), Path.Combine(folder, "train-labels-idx1-ubyte.gz"));
 var test = ml.Deep().LoadIdx(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), Path.Combine(folder, "t10k-labels-idx1-ubyte.gz"));
 if (trainRows is { } rows)

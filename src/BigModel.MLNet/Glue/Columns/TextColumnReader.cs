@@ -16,16 +16,16 @@ namespace BigModel.MLNet.Glue.Columns;
 internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader, IVariableLengthReader
 {
     private readonly ValueGetter<ReadOnlyMemory<char>> _getter;
-    private readonly WordPieceEncoder _tokenizer;
+    private readonly WordPieceEncoder _encoder;
     private readonly string _onnxName;
     private readonly List<int>[] _ids;
     private ReadOnlyMemory<char> _text;
 
-    public TextColumnReader(DataViewRow row, DataViewSchema.Column column, int capacity, WordPieceEncoder tokenizer, string onnxName) : base(row, column)
+    public TextColumnReader(DataViewRow row, DataViewSchema.Column column, int capacity, WordPieceEncoder encoder, string onnxName) : base(row, column)
     {
         RequireText(column);
         _getter = row.GetGetter<ReadOnlyMemory<char>>(column);
-        _tokenizer = tokenizer;
+        _encoder = encoder;
         _onnxName = onnxName;
         _ids = new List<int>[capacity];
     }
@@ -41,7 +41,7 @@ internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader, IV
     public override void Read(int slot)
     {
         _getter(ref _text);
-        _ids[slot] = _tokenizer.Encode(_text.ToString());
+        _ids[slot] = _encoder.Encode(_text.ToString());
     }
 
     public int LengthOf(int slot) => _ids[slot].Count;

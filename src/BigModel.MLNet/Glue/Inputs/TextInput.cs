@@ -9,13 +9,13 @@ namespace BigModel.MLNet.Glue.Inputs;
 /// A text column, tokenised into WordPiece ids (int64, −1 after the text's pieces). In ONNX the input is the ids,
 /// [rows, 512], named <c>&lt;column&gt;.WordPieceIds</c>; a saved model computes them with <see cref="WordPiecePipeline"/>.
 /// </summary>
-internal sealed class TextInput(string columnName, WordPieceEncoder tokenizer) : ModelInput(columnName)
+internal sealed class TextInput(string columnName, WordPieceEncoder encoder) : ModelInput(columnName)
 {
-    public WordPieceEncoder Tokenizer { get; } = tokenizer;
+    public WordPieceEncoder Encoder { get; } = encoder;
 
     public override string OnnxName => ColumnName + ".WordPieceIds";
 
-    public override string Describe(int size) => $"{ColumnName} text, {Tokenizer.Vocabulary.Count}-token vocabulary";
+    public override string Describe(int size) => $"{ColumnName} text, {Encoder.Vocabulary.Count}-token vocabulary";
 
     public override int SizeOf(DataViewSchema.Column column)
     {
@@ -24,10 +24,10 @@ internal sealed class TextInput(string columnName, WordPieceEncoder tokenizer) :
     }
 
     public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
-        new TextColumnReader(row, column, capacity, Tokenizer, OnnxName);
+        new TextColumnReader(row, column, capacity, Encoder, OnnxName);
 
     public override string DeclareOnnx(OnnxGraph graph, int size) => graph.AddInput(OnnxName, OnnxElementType.Int64, null, size);
 
     public override IEstimator<ITransformer> PersistedPreparation(MLContext context) =>
-        WordPiecePipeline.Create(context, Tokenizer, ColumnName, OnnxName);
+        WordPiecePipeline.Create(context, Encoder, ColumnName, OnnxName);
 }

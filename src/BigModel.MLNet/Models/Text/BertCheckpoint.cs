@@ -134,7 +134,7 @@ internal sealed record BertCheckpoint(BertConfig Config, IReadOnlyDictionary<str
                     _ => null, // integer buffers such as position_ids
                 };
                 if (values is not null)
-                    tensors[entry.Name.StartsWith("bert.", StringComparison.Ordinal) ? entry.Name["bert.".Length..] : entry.Name] = (shape, values);
+                    tensors[EncoderName(entry.Name)] = (shape, values);
             }
             return tensors;
         }
@@ -167,11 +167,15 @@ internal sealed record BertCheckpoint(BertConfig Config, IReadOnlyDictionary<str
                     continue; // integer buffers such as position_ids
                 using var floats = value.to_type(ScalarType.Float32).contiguous();
                 string name = (string)entry.Key;
-                tensors[name.StartsWith("bert.", StringComparison.Ordinal) ? name["bert.".Length..] : name] = (value.shape, floats.data<float>().ToArray());
+                tensors[EncoderName(name)] = (value.shape, floats.data<float>().ToArray());
             }
         }
         return tensors;
     }
+
+    /// <summary>A checkpoint's parameter name as <see cref="BertEncoder.HuggingFaceParameters"/> spells it: task
+    /// checkpoints (BertForSequenceClassification, …) prefix the encoder's names with "bert.".</summary>
+    private static string EncoderName(string name) => name.StartsWith("bert.", StringComparison.Ordinal) ? name["bert.".Length..] : name;
 
     private static float[] Transpose(float[] values, int rows, int columns)
     {
