@@ -56,6 +56,7 @@ public static class TorchRuntime
         }
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static void LoadPatchedLibTorchSharp()
     {
         string original = FindLibTorchSharp() ?? throw new InvalidOperationException(
@@ -83,44 +84,34 @@ public static class TorchRuntime
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
         name is "LibTorchSharp" or "libLibTorchSharp" or LibTorchSharpFile ? _patchedHandle : IntPtr.Zero;
 
-    /// <summary>Writes (once per distinct source library) the patched copy into a cache folder.</summary>
+    /// <summary>
+    /// The patched copy, in a private cache folder. The bytes are derived afresh from the shipped library on every start
+    /// and the cached file is used only if it holds exactly them (else it is rewritten), so a corrupt or planted copy is
+    /// never loaded.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static string PatchedCopyOf(string original)
     {
-        byte[] bytes = File.ReadAllBytes(original);
-        string hash = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
-        foreach (string folder in CacheFolders())
-        {
-            string target = Path.Combine(folder, $"{hash}-{LibTorchSharpFile}");
-            try
-            {
-                if (File.Exists(target))
-                    return target;
-                Directory.CreateDirectory(folder);
-                byte[] copy = (byte[])bytes.Clone();
-                ElfVersionPatcher.MarkWeak(copy, UnusedVersions);
-                string temporary = target + "." + Environment.ProcessId + ".tmp";
-                File.WriteAllBytes(temporary, copy);
-                File.Move(temporary, target, overwrite: true);
-                return target;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Read-only application folder: try the next cache location.
-            }
-        }
-        throw new InvalidOperationException(
-            $"BigModel.MLNet needs to write a patched copy of {LibTorchSharpFile} but no cache folder is writable " +
-            $"(tried: {string.Join(", ", CacheFolders())}). Set BIGMODEL_NATIVE_CACHE to a writable folder.");
+        byte[] patched = File.ReadAllBytes(original);
+        string hash = Convert.ToHexString(SHA256.HashData(patched))[..16].ToLowerInvariant();
+        ElfVersionPatcher.MarkWeak(patched, UnusedVersions);
+        return VerifiedFileCache.Provide($"{hash}-{LibTorchSharpFile}", patched, CacheFolders());
     }
 
+    /// <summary>Where the copy may live, first choice first. No shared temporary folder: another user could plant a file there.</summary>
     private static IEnumerable<string> CacheFolders()
     {
         string? configured = Environment.GetEnvironmentVariable("BIGMODEL_NATIVE_CACHE");
         if (!string.IsNullOrEmpty(configured))
             yield return configured;
         yield return Path.Combine(AppContext.BaseDirectory, "bigmodel-native");
-        yield return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "BigModel.MLNet", "native");
-        yield return Path.Combine(Path.GetTempPath(), "BigModel.MLNet", "native");
+        string local = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        if (!string.IsNullOrEmpty(local))
+            yield return Path.Combine(local, "BigModel.MLNet", "native");
+        // Per-user and private by specification (systemd), and writable where the home folder is not.
+        string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        if (!string.IsNullOrEmpty(runtime))
+            yield return Path.Combine(runtime, "BigModel.MLNet", "native");
     }
 
     private static string? FindLibTorchSharp()
