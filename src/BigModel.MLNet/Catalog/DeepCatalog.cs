@@ -108,6 +108,52 @@ public sealed class DeepCatalog
             inputColumnName, secondInputColumnName, maxLength);
 
     /// <summary>
+    /// Loads a model saved with <c>mlContext.Model.Save</c>, after checking that the file is intact: every entry of the
+    /// archive must match the checksum the file records (ML.NET's own <c>Model.Load</c> does not check, so a damaged
+    /// weight could load and score garbage). A failure names the file and what is wrong with it.
+    /// </summary>
+    /// <param name="path">The saved model.</param>
+    /// <param name="inputSchema">The schema of the data the model was saved with.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a saved model, is damaged, or cannot be loaded (the message says why).</exception>
+    public ITransformer LoadModel(string path, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"The model file '{path}' does not exist.", path);
+        using var stream = File.OpenRead(path);
+        return LoadModel(stream, path, out inputSchema);
+    }
+
+    /// <summary>Loads a saved model from a stream after checking it (see <see cref="LoadModel(string, out DataViewSchema)"/>).</summary>
+    /// <param name="stream">The saved model.</param>
+    /// <param name="inputSchema">The schema of the data the model was saved with.</param>
+    /// <exception cref="InvalidDataException">The stream is not a saved model, is damaged, or cannot be loaded.</exception>
+    public ITransformer LoadModel(Stream stream, out DataViewSchema inputSchema) => LoadModel(stream, "the model stream", out inputSchema);
+
+    private ITransformer LoadModel(Stream stream, string source, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek)
+        {
+            var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            stream = copy;
+        }
+        long start = stream.Position;
+        Persistence.SavedModelCheck.Verify(stream, source);
+        stream.Position = start;
+        try
+        {
+            return _context.Model.Load(stream, out inputSchema);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        {
+            throw new InvalidDataException($"'{source}' could not be loaded as a model: {UpstreamFailure.Cause(e)}.", e);
+        }
+    }
+
+    /// <summary>
     /// Cancels everything running under this context, ML.NET trainers included; a running <c>Fit</c> of this package
     /// stops before its next batch with <see cref="OperationCanceledException"/>. The context stays cancelled.
     /// </summary>

@@ -54,8 +54,13 @@ public sealed class DeepRecommendationCatalog
     public IReadOnlyList<ScoredItem> RecommendTopK(ITransformer model, DataViewSchema inputSchema, uint user, int k,
         IEnumerable<uint>? exclude = null, string userColumnName = "UserId", string itemColumnName = "ItemId")
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var (userColumn, itemColumn) = KeyColumns(inputSchema, userColumnName, itemColumnName);
+        int users = KeyColumnReader.KeyCount(userColumn);
+        if (user > users)
+            throw new ArgumentOutOfRangeException(nameof(user), user,
+                $"User key {user} is beyond the {users} users of column '{userColumnName}' (0 is the unknown user, who gets the best items by bias).");
         var excluded = exclude?.ToHashSet() ?? [];
         uint[] items = Enumerable.Range(1, KeyColumnReader.KeyCount(itemColumn)).Select(i => (uint)i).Where(i => !excluded.Contains(i)).ToArray();
         float[] scores = Score(model, userColumn, itemColumn, Enumerable.Repeat(user, items.Length).ToArray(), items);
@@ -66,8 +71,12 @@ public sealed class DeepRecommendationCatalog
     /// <summary>
     /// HitRate@K and NDCG@K: each held-out (user, item) row of <paramref name="testData"/> is ranked against
     /// <paramref name="negatives"/> items drawn at random from those the user has no interaction with (in
-    /// <paramref name="knownInteractions"/> or the test data). Rows with an unseen user or item (key 0) are skipped.
+    /// <paramref name="knownInteractions"/> or the test data). Rows that cannot be ranked that way — an unseen user or item
+    /// (key 0), or a user with fewer than <paramref name="negatives"/> items left to draw — are skipped and counted in
+    /// <see cref="TopKMetrics.SkippedCases"/>.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> or <paramref name="negatives"/> is out of range.</exception>
+    /// <exception cref="InvalidOperationException">No test row can be ranked.</exception>
     /// <param name="model">A recommender without side-feature columns.</param>
     /// <param name="testData">Held-out interactions, typed like the training data.</param>
     /// <param name="knownInteractions">Interactions never to draw as negatives (usually the training data), or null.</param>
@@ -79,6 +88,11 @@ public sealed class DeepRecommendationCatalog
     public TopKMetrics EvaluateRanking(ITransformer model, IDataView testData, IDataView? knownInteractions = null, int k = 10,
         int negatives = 99, int seed = 0, string userColumnName = "UserId", string itemColumnName = "ItemId")
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(testData);
+        ArgumentOutOfRangeException.ThrowIfLessThan(negatives, 1);
+        if (k < 1 || k > negatives)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be between 1 and negatives ({negatives}): with k ≥ the {negatives + 1} candidates every case is a hit.");
         var (userColumn, itemColumn) = KeyColumns(testData.Schema, userColumnName, itemColumnName);
         int itemCount = KeyColumnReader.KeyCount(itemColumn);
         var seen = new Dictionary<uint, HashSet<uint>>();
@@ -92,11 +106,16 @@ public sealed class DeepRecommendationCatalog
         var users = new List<uint>();
         var items = new List<uint>();
         var caseSizes = new List<int>();
-        foreach (var (user, item) in ReadPairs(testData, userColumnName, itemColumnName).Where(p => p.User != 0 && p.Item != 0))
+        int skipped = 0;
+        foreach (var (user, item) in ReadPairs(testData, userColumnName, itemColumnName))
         {
+            if (user == 0 || item == 0 || itemCount - seen[user].Count < negatives)
+            {
+                skipped++;
+                continue;
+            }
             var candidates = new HashSet<uint>();
-            int available = itemCount - seen[user].Count;
-            while (candidates.Count < Math.Min(negatives, available))
+            while (candidates.Count < negatives)
             {
                 uint draw = (uint)random.Next(1, itemCount + 1);
                 if (!seen[user].Contains(draw))
@@ -108,6 +127,9 @@ public sealed class DeepRecommendationCatalog
             caseSizes.Add(candidates.Count + 1);
         }
 
+        if (caseSizes.Count == 0)
+            throw new InvalidOperationException($"None of the {skipped} test rows can be ranked: each needs a known user and item, and " +
+                $"{negatives} items the user has not interacted with. Lower 'negatives' or use a larger catalogue.");
         float[] scores = Score(model, userColumn, itemColumn, [.. users], [.. items]);
         var ranks = new List<int>();
         int start = 0;
@@ -117,7 +139,7 @@ public sealed class DeepRecommendationCatalog
             ranks.Add(scores.AsSpan(start + 1, size - 1).ToArray().Count(score => score > positive));
             start += size;
         }
-        return TopKMetrics.FromRanks(ranks, k);
+        return TopKMetrics.FromRanks(ranks, k) with { SkippedCases = skipped };
     }
 
     /// <summary>

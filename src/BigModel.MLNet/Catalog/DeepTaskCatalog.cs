@@ -157,8 +157,9 @@ public sealed class DeepTaskCatalog
         string labelColumnName = "Label", string featureColumnName = "Features", LossFunction? loss = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        return new DeepTrainer(_context, FeatureVectorSpec($"Custom{Kind}", labelColumnName, featureColumnName, network),
-            options ?? new TrainingOptions(), loss);
+        var spec = FeatureVectorSpec($"Custom{Kind}", labelColumnName, featureColumnName, shape => network(shape)
+            ?? throw new InvalidOperationException($"The network factory given to {nameof(Custom)} returned null; it must return a new module."));
+        return new DeepTrainer(_context, spec with { VerifyExportBeforeTraining = true }, options ?? new TrainingOptions(), loss);
     }
 
     /// <summary>A network over one feature vector, predicting the label under this catalog's task.</summary>

@@ -50,27 +50,30 @@ internal sealed class IdxDataView : IDataView
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"The MNIST-format file '{path}' does not exist.", path);
-        using var file = File.OpenRead(path);
-        Stream stream = file;
-        if (file.ReadByte() == 0x1f && file.ReadByte() == 0x8b)
+        try
         {
+            using var file = File.OpenRead(path);
+            bool gzipped = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
             file.Position = 0;
-            stream = new GZipStream(file, CompressionMode.Decompress);
+            using var stream = gzipped ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
+            using var reader = new BinaryReader(stream);
+            byte[] magic = reader.ReadBytes(4);
+            if (magic.Length < 4 || magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || magic[3] is 0 or > 4)
+                throw new InvalidDataException($"'{path}' is not an MNIST-format (IDX) file of unsigned bytes.");
+            var dims = Enumerable.Range(0, magic[3]).Select(_ => BinaryPrimitives.ReadInt32BigEndian(reader.ReadBytes(4))).ToArray();
+            long count = dims.Aggregate(1L, (a, b) => a * b);
+            if (dims.Any(d => d <= 0) || count > Array.MaxLength)
+                throw new InvalidDataException($"'{path}' declares dimensions {string.Join(" × ", dims)}; each must be positive and the total at most {Array.MaxLength:N0}.");
+            byte[] data = reader.ReadBytes((int)count);
+            if (data.Length != count)
+                throw new InvalidDataException($"'{path}' ends after {data.Length} of its {count} values.");
+            return (dims, data);
         }
-        else
+        catch (Exception e) when (e is IOException or InvalidDataException && !e.Message.Contains(path, StringComparison.Ordinal))
         {
-            file.Position = 0;
+            // A truncated header, or a damaged gzip stream (whose own message names nothing).
+            throw new InvalidDataException($"'{path}' cannot be read as an MNIST-format file: {e.Message}", e);
         }
-        using var reader = new BinaryReader(stream);
-        byte[] magic = reader.ReadBytes(4);
-        if (magic.Length < 4 || magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || magic[3] is 0 or > 4)
-            throw new InvalidDataException($"'{path}' is not an MNIST-format (IDX) file of unsigned bytes.");
-        var dims = Enumerable.Range(0, magic[3]).Select(_ => BinaryPrimitives.ReadInt32BigEndian(reader.ReadBytes(4))).ToArray();
-        long count = dims.Aggregate(1L, (a, b) => a * b);
-        byte[] data = reader.ReadBytes((int)count);
-        if (data.Length != count)
-            throw new InvalidDataException($"'{path}' ends after {data.Length} of its {count} values.");
-        return (dims, data);
     }
 
     private sealed class Cursor(IdxDataView parent) : DataViewRowCursor

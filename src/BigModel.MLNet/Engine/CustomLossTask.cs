@@ -8,4 +8,6 @@ internal sealed class CustomLossTask(ITrainingTask inner, LossFunction loss) : I
     public LossFunction Loss => loss;
     public bool IsClassification => inner.IsClassification;
     public long CountCorrect(Tensor output, Tensor target) => inner.CountCorrect(output, target);
+    public int? OutputWidth => inner.OutputWidth;
+    public int? ClassCount => inner.ClassCount;
 }

@@ -13,4 +13,12 @@ public interface ITrainingTask
 
     /// <summary>Counts correct predictions in a batch (classification only).</summary>
     long CountCorrect(Tensor output, Tensor target);
+
+    /// <summary>Values the network must output per row (shape [rows, width]), checked on the first batch; null
+    /// accepts any output.</summary>
+    int? OutputWidth => null;
+
+    /// <summary>Classes of a classification task (2 for binary), which <see cref="TrainingOptions.ClassWeights"/> must
+    /// match; null when unknown.</summary>
+    int? ClassCount => null;
 }

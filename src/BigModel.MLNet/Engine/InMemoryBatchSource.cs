@@ -14,17 +14,22 @@ public sealed class InMemoryBatchSource(Tensor inputs, Tensor targets, int batch
     /// <summary>Rows in the source.</summary>
     public long Rows => _targets.shape[0];
 
+    private BatchPlan Plan => new(Rows, batchSize);
+
     /// <inheritdoc />
-    public long BatchesPerEpoch => (Rows + batchSize - 1) / batchSize;
+    public long BatchesPerEpoch => Plan.Count;
 
     /// <inheritdoc />
     public IEnumerable<TensorBatch> ReadEpoch(Device device, Random? shuffle)
     {
         long[] order = Enumerable.Range(0, (int)Rows).Select(i => (long)i).ToArray();
         shuffle?.Shuffle(order);
-        for (int start = 0; start < order.Length; start += batchSize)
+        int start = 0;
+        for (long batch = 0; batch < Plan.Count; batch++)
         {
-            using var index = tensor(order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray());
+            int size = Plan.SizeOf(batch);
+            using var index = tensor(order.AsSpan(start, size).ToArray());
+            start += size;
             yield return new TensorBatch([_inputs.index_select(0, index).to(device)], _targets.index_select(0, index).to(device));
         }
     }

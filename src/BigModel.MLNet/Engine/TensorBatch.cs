@@ -10,4 +10,8 @@ public sealed record TensorBatch(IReadOnlyList<Tensor> Inputs, Tensor Target)
 {
     /// <summary>Rows in the batch.</summary>
     public long Rows => Target.shape[0];
+
+    /// <summary>Rows the batch was read from: <see cref="Rows"/>, unless the task added rows of its own (the sampled
+    /// negatives of implicit feedback). Epoch metrics count these.</summary>
+    public long DataRows { get; init; } = Target.shape[0];
 }

@@ -29,6 +29,10 @@ public sealed class TrainingLoop
             throw new ArgumentException($"{nameof(TrainingOptions.ClassWeights)} applies to classification only.", nameof(options));
         if (options.EarlyStoppingMetric == EarlyStoppingMetric.ValidationAccuracy && !task.IsClassification)
             throw new ArgumentException("Early stopping on validation accuracy needs a classification task.", nameof(options));
+        if (options.ClassWeights is { } weights && task.ClassCount is int classes && weights.Length != classes)
+            throw new ArgumentOutOfRangeException(nameof(TrainingOptions.ClassWeights), weights.Length,
+                $"{nameof(TrainingOptions.ClassWeights)} has {weights.Length} weights, but the label has {classes} classes: give one " +
+                "weight per class, in key order (binary: false, then true).");
         _options = options;
         _task = task;
         _context = context;
@@ -51,6 +55,7 @@ public sealed class TrainingLoop
             throw new ArgumentException("The training data has no rows.", nameof(training));
 
         network.Module.to(_context.Device);
+        var health = new NetworkHealth(network.Module);
         var groups = network.ParameterGroups;
         using var optimizer = new Optimizer(_options.Optimizer, groups, _options.WeightDecay, _options.Momentum);
         using var classWeights = _options.ClassWeights is { } w ? tensor(w, device: _context.Device).DetachFromDisposeScope() : null;
@@ -68,7 +73,8 @@ public sealed class TrainingLoop
             var clock = Stopwatch.StartNew();
             Freeze(groups, epoch);
             var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
-            var (loss, rows) = TrainEpoch(network, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, ref step);
+            var (loss, rows) = TrainEpoch(network, health, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, ref step);
+            health.CheckFinite(epoch);
             var (validationLoss, validationAccuracy) = validation is null ? (null, null) : Evaluate(network, validation, classWeights);
             var metrics = new EpochMetrics(epoch, loss, validationLoss, validationAccuracy, schedule.RateAt(Math.Max(0, step - 1)), clock.Elapsed, rows);
             epochs.Add(metrics);
@@ -97,23 +103,22 @@ public sealed class TrainingLoop
         }
     }
 
-    private (double Loss, long Rows) TrainEpoch(TrainableNetwork network, Optimizer optimizer, IEnumerable<TensorBatch> batches,
-        Tensor? classWeights, LearningRateScheduler schedule, ref long step)
+    private (double Loss, long Rows) TrainEpoch(TrainableNetwork network, NetworkHealth health, Optimizer optimizer,
+        IEnumerable<TensorBatch> batches, Tensor? classWeights, LearningRateScheduler schedule, ref long step)
     {
         network.Module.train();
         double lossSum = 0;
         long rows = 0;
         foreach (var batch in Scoped(batches))
         {
-            if (batch.Rows < 2 && rows > 0)
-                continue; // A trailing one-row batch: batch normalisation cannot train on it, and it adds next to nothing.
-            double loss = TrainStep(network, optimizer, batch, classWeights, schedule.RateAt(step));
+            health.CheckBatch(batch, _options.BatchSize);
+            double loss = TrainStep(network, optimizer, batch, classWeights, schedule.RateAt(step), step);
             if (!double.IsFinite(loss))
                 throw new InvalidOperationException(
                     $"The training loss became {loss} at step {step + 1}. Lower {nameof(TrainingOptions.LearningRate)}, " +
                     $"set {nameof(TrainingOptions.GradientClipNorm)}, or normalise the features.");
-            lossSum += loss * batch.Rows;
-            rows += batch.Rows;
+            lossSum += loss * batch.DataRows;
+            rows += batch.DataRows;
             step++;
         }
         if (rows == 0)
@@ -122,11 +127,14 @@ public sealed class TrainingLoop
     }
 
     /// <summary>One optimisation step; returns the batch's mean loss.</summary>
-    private double TrainStep(TrainableNetwork network, Optimizer optimizer, TensorBatch batch, Tensor? classWeights, double learningRate)
+    private double TrainStep(TrainableNetwork network, Optimizer optimizer, TensorBatch batch, Tensor? classWeights, double learningRate, long step)
     {
         optimizer.ZeroGrad();
-        using var output = network.Forward(batch.Inputs);
-        using var dataLoss = BatchLoss(output, batch.Target, classWeights);
+        // Dropout draws from the run's own stream (TorchRandom), so concurrent fits do not disturb each other.
+        using var output = Native(() => TorchRandom.Draw(_context.Seed, step + 1, () => network.Forward(batch.Inputs)), batch, "forward pass");
+        if (step == 0)
+            CheckOutputShape(output, batch);
+        using var dataLoss = Native(() => BatchLoss(output, batch.Target, classWeights), batch, "loss");
         using var loss = network.Penalty?.Invoke() is { } penalty ? dataLoss.add(penalty, Scalars.One) : dataLoss.alias();
         loss.backward();
         if (_options.GradientClipNorm is { } norm && norm > 0)
@@ -144,7 +152,7 @@ public sealed class TrainingLoop
         long rows = 0, correct = 0;
         foreach (var batch in Scoped(source.ReadEpoch(_context.Device, shuffle: null)))
         {
-            using var output = network.Forward(batch.Inputs);
+            using var output = Native(() => network.Forward(batch.Inputs), batch, "forward pass on validation data");
             using var loss = BatchLoss(output, batch.Target, classWeights);
             lossSum += loss.item<float>() * batch.Rows;
             rows += batch.Rows;
@@ -171,6 +179,32 @@ public sealed class TrainingLoop
             if (!enumerator.MoveNext())
                 yield break;
             yield return enumerator.Current;
+        }
+    }
+
+    /// <summary>Checks the first batch's output against the task: [rows, <see cref="ITrainingTask.OutputWidth"/>].</summary>
+    private void CheckOutputShape(Tensor output, TensorBatch batch)
+    {
+        long rows = NetworkHealth.BatchRows(batch);
+        if (_task.OutputWidth is not int width || (output.dim() == 2 && output.shape[0] == rows && output.shape[1] == width))
+            return;
+        throw new InvalidOperationException(
+            $"The network outputs shape [{string.Join(", ", output.shape)}] for a batch of {rows} rows, but the task needs " +
+            $"[{rows}, {width}]: {width} value{(width == 1 ? "" : "s")} per row. A custom network's last layer must output " +
+            $"{nameof(NetworkShape)}.{nameof(NetworkShape.OutputSize)} values.");
+    }
+
+    /// <summary>Runs a step of the network, turning a libtorch failure into an error that names the step and the batch.</summary>
+    private static Tensor Native(Func<Tensor> run, TensorBatch batch, string what)
+    {
+        try
+        {
+            return run();
+        }
+        catch (Exception e) when (NativeErrors.IsNative(e))
+        {
+            string shapes = string.Join(", ", batch.Inputs.Select(i => $"[{string.Join(", ", i.shape)}]"));
+            throw new InvalidOperationException($"The network's {what} failed on a batch with input shape {shapes}: {NativeErrors.Clean(e.Message)}", e);
         }
     }
 

@@ -83,27 +83,38 @@ public class TrainingOptions
     /// <summary>Called after every epoch with that epoch's metrics (progress bars, custom logging, plots).</summary>
     public Action<EpochMetrics>? EpochEnded { get; set; }
 
-    /// <summary>Checks that the values are usable, naming the first one that is not.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of its range.</exception>
+    /// <summary>
+    /// Checks that the values are usable, naming the first one that is not and its allowed range. Trainers call it
+    /// when they are made and again when <c>Fit</c> starts, before any data is read.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of its range (the parameter name is the option's).</exception>
     public virtual void Validate()
     {
-        static void Check(bool ok, string name, object? value, string rule)
-        {
-            if (!ok)
-                throw new ArgumentOutOfRangeException(name, value, $"{name} {rule}.");
-        }
-        Check(Epochs >= 1, nameof(Epochs), Epochs, "must be at least 1");
-        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
-        Check(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be a positive number");
-        Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");
-        Check(Momentum is >= 0 and < 1, nameof(Momentum), Momentum, "must be in [0, 1)");
-        Check(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
-        Check(GradientClipNorm is null or >= 0, nameof(GradientClipNorm), GradientClipNorm, "must not be negative");
-        Check(ValidationFraction is >= 0 and < 1, nameof(ValidationFraction), ValidationFraction, "must be in [0, 1)");
-        Check(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "must be at least 1");
-        Check(EarlyStoppingMinDelta >= 0, nameof(EarlyStoppingMinDelta), EarlyStoppingMinDelta, "must not be negative");
-        Check(ShuffleBufferSize >= 0, nameof(ShuffleBufferSize), ShuffleBufferSize, "must not be negative");
-        Check(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)), nameof(ClassWeights), null,
-            "must hold finite, non-negative weights");
+        OptionChecks.Range(Epochs, nameof(Epochs), 1, MaxEpochs);
+        OptionChecks.Range(BatchSize, nameof(BatchSize), 1, MaxBatchSize);
+        OptionChecks.Range(LearningRate, nameof(LearningRate), 0, 10, minExclusive: true);
+        OptionChecks.Range(WeightDecay, nameof(WeightDecay), 0, 10);
+        OptionChecks.Fraction(Momentum, nameof(Momentum));
+        OptionChecks.Fraction(WarmupFraction, nameof(WarmupFraction));
+        if (GradientClipNorm is { } clip)
+            OptionChecks.Range(clip, nameof(GradientClipNorm), 0, 1e9);
+        OptionChecks.Each(ClassWeights, nameof(ClassWeights), 0, 1e6);
+        if (ClassWeights is { } weights && (weights.Length == 0 || weights.All(w => w == 0)))
+            throw new ArgumentOutOfRangeException(nameof(ClassWeights), "ClassWeights needs one weight per class, not all zero.");
+        OptionChecks.Fraction(ValidationFraction, nameof(ValidationFraction));
+        if (EarlyStoppingPatience is { } patience)
+            OptionChecks.Range(patience, nameof(EarlyStoppingPatience), 1, MaxEpochs);
+        OptionChecks.Range(EarlyStoppingMinDelta, nameof(EarlyStoppingMinDelta), 0, 1e9);
+        OptionChecks.Range(ShuffleBufferSize, nameof(ShuffleBufferSize), 0, int.MaxValue);
+        OptionChecks.Defined(Optimizer, nameof(Optimizer));
+        OptionChecks.Defined(Schedule, nameof(Schedule));
+        OptionChecks.Defined(EarlyStoppingMetric, nameof(EarlyStoppingMetric));
+        OptionChecks.Defined(Device, nameof(Device));
     }
+
+    /// <summary>The most epochs a run may ask for.</summary>
+    public const int MaxEpochs = 100_000;
+
+    /// <summary>The largest batch size (buffers never exceed the data, whatever is asked).</summary>
+    public const int MaxBatchSize = 1 << 24;
 }

@@ -78,7 +78,7 @@ internal sealed class BatchScoringDataView : IDataView
             if (scoring)
             {
                 _modelInputs = parent._plan.Inputs.Zip(modelColumns)
-                    .Select(p => (IOnnxInputReader)p.First.Input.CreateReader(_upstream, p.Second, batchSize)).ToArray();
+                    .Select(p => (IOnnxInputReader)p.First.Input.CreateReader(_upstream, p.Second, batchSize, training: false)).ToArray();
             }
             _upstreamId = _upstream.GetIdGetter();
             _ids = new DataViewRowId[batchSize];
@@ -103,14 +103,22 @@ internal sealed class BatchScoringDataView : IDataView
         {
             _slot = 0;
             _filled = 0;
-            while (_filled < _ids.Length && _upstream.MoveNext())
+            try
             {
-                _upstreamId(ref _ids[_filled]);
-                foreach (var buffer in _buffers.Values)
-                    buffer.Fill(_filled);
-                foreach (var reader in _modelInputs)
-                    reader.Read(_filled);
-                _filled++;
+                while (_filled < _ids.Length && _upstream.MoveNext())
+                {
+                    _upstreamId(ref _ids[_filled]);
+                    foreach (var buffer in _buffers.Values)
+                        buffer.Fill(_filled);
+                    foreach (var reader in _modelInputs)
+                        reader.Read(_filled);
+                    _filled++;
+                }
+            }
+            catch (Exception e) when (UpstreamFailure.IsUpstream(e))
+            {
+                var read = _parent._input.Schema.Where(c => _active.Contains(c.Index) || _parent._plan.Inputs.Any(i => i.ColumnName == c.Name));
+                throw UpstreamFailure.Explain(_parent._input, [.. read], "The data to score", e);
             }
             if (_filled > 0 && _modelInputs.Length > 0)
                 _parent._plan.Scorer.Score(_modelInputs.Select(r => r.ToOnnx(_filled)).ToArray(), _filled, _scored);

@@ -25,8 +25,8 @@ internal sealed class DataViewBatchSource : IBatchSource
     private readonly IReadOnlyList<ModelInput> _inputs;
     private readonly string? _labelColumn;
     private readonly PredictionTask _task;
-    private readonly int _batchSize;
     private readonly int _poolSize;
+    private readonly BatchPlan _plan;
     private readonly int _seed;
     private readonly Func<TensorBatch, Random, TensorBatch>? _augment;
     private readonly string _role;
@@ -54,11 +54,12 @@ internal sealed class DataViewBatchSource : IBatchSource
         _labelColumn = labelColumn;
         _seed = seed;
         _task = task;
-        _batchSize = batchSize;
         Rows = data.GetRowCount() ?? CountRows(data);
         if (Rows == 0)
             throw new ArgumentException($"The {role} data has no rows.", nameof(data));
-        _poolSize = (int)Math.Max(batchSize, Math.Min(shuffleBufferSize, Rows));
+        _plan = new BatchPlan(Rows, batchSize);
+        // Buffers hold a batch (or the shuffle pool), never more than the data: a huge BatchSize costs nothing.
+        _poolSize = (int)Math.Max(_plan.Largest, Math.Min(shuffleBufferSize, Rows));
     }
 
     public long Rows { get; }
@@ -66,7 +67,7 @@ internal sealed class DataViewBatchSource : IBatchSource
     /// <summary>Batches per length-sorted chunk: larger chunks pad less, smaller ones mix lengths more.</summary>
     private const int BucketBatches = 50;
 
-    public long BatchesPerEpoch => (Rows + _batchSize - 1) / _batchSize;
+    public long BatchesPerEpoch => _plan.Count;
 
     /// <summary>
     /// Fills the pool from the cursor, then repeatedly draws a batch of random rows from it (or, unshuffled, the
@@ -74,18 +75,18 @@ internal sealed class DataViewBatchSource : IBatchSource
     /// </summary>
     public IEnumerable<TensorBatch> ReadEpoch(Device device, Random? shuffle)
     {
-        int capacity = shuffle is null ? _batchSize : _poolSize;
+        int capacity = shuffle is null ? _plan.Largest : _poolSize;
         var random = shuffle ?? new Random(_seed);
         var columns = _inputs.Select(i => _data.Schema[i.ColumnName]).ToList();
         var label = _labelColumn is null ? (DataViewSchema.Column?)null : _data.Schema[_labelColumn];
         using var cursor = _data.GetRowCursor(label is { } l ? columns.Append(l) : columns);
-        var readers = _inputs.Zip(columns).Select(p => p.First.CreateReader(cursor, p.Second, capacity)).ToList();
+        var readers = _inputs.Zip(columns).Select(p => p.First.CreateReader(cursor, p.Second, capacity, training: true)).ToList();
         if (label is { } labelColumn)
             readers.Add(_task.CreateLabelReader(cursor, labelColumn, capacity));
 
         var lengths = _bucketByLength ? readers.OfType<IVariableLengthReader>().ToList() : [];
         var ready = new Queue<int[]>();
-        long rowsRead = 0;
+        long batchesTaken = 0;
         var free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
         var pool = new int[capacity]; // occupied slots, oldest first
         int count = 0;
@@ -96,7 +97,7 @@ internal sealed class DataViewBatchSource : IBatchSource
             while (free.Count > 0 && !exhausted)
             {
                 int slot = free.Peek();
-                if (!ReadRow(cursor, readers, slot, ref rowsRead))
+                if (!ReadRow(cursor, readers, slot))
                 {
                     exhausted = true;
                     break;
@@ -108,12 +109,17 @@ internal sealed class DataViewBatchSource : IBatchSource
 
             if (ready.Count == 0)
             {
+                // Batches follow the plan (a leftover single row joins the last batch); Math.Min guards against data
+                // shorter than it counted.
                 if (shuffle is null)
-                    ready.Enqueue(TakeOldest(pool, ref count, Math.Min(_batchSize, count)));
+                    ready.Enqueue(TakeOldest(pool, ref count, Math.Min(_plan.SizeOf(batchesTaken++), count)));
                 else if (lengths.Count == 0)
-                    ready.Enqueue(TakeRandom(pool, ref count, Math.Min(_batchSize, count), shuffle));
+                    ready.Enqueue(TakeRandom(pool, ref count, Math.Min(_plan.SizeOf(batchesTaken++), count), shuffle));
                 else
-                    BucketByLength(TakeRandom(pool, ref count, Math.Min(_batchSize * BucketBatches, count), shuffle), lengths, shuffle, ready);
+                {
+                    var sizes = PlannedSizes(ref batchesTaken, count);
+                    BucketByLength(TakeRandom(pool, ref count, sizes.Sum(), shuffle), sizes, lengths, shuffle, ready);
+                }
             }
             var batch = ready.Dequeue();
             var tensors = readers.Select(r => r.ToTensor(batch, device)).ToList();
@@ -129,9 +135,10 @@ internal sealed class DataViewBatchSource : IBatchSource
 
     /// <summary>
     /// Moves to the next row and reads it into <paramref name="slot"/>. A failure upstream (an image file that does not
-    /// load, a parse error) becomes an error that names the columns, the row and the data set.
+    /// load, a mapping that throws) becomes an error that names the columns, the data set and, where it can be found,
+    /// the failing row (see <see cref="UpstreamFailure"/>).
     /// </summary>
-    private bool ReadRow(DataViewRowCursor cursor, List<BatchColumnReader> readers, int slot, ref long rowsRead)
+    private bool ReadRow(DataViewRowCursor cursor, List<BatchColumnReader> readers, int slot)
     {
         try
         {
@@ -139,25 +146,39 @@ internal sealed class DataViewBatchSource : IBatchSource
                 return false;
             foreach (var reader in readers)
                 reader.Read(slot);
-            rowsRead++;
             return true;
         }
-        catch (Exception e) when (e is not (InvalidDataException or OperationCanceledException or ArgumentOutOfRangeException))
+        catch (Exception e) when (UpstreamFailure.IsUpstream(e))
         {
-            var cause = e;
-            while (cause.InnerException is not null)
-                cause = cause.InnerException;
-            string columns = string.Join("', '", readers.Select(r => r.Column.Name));
-            throw new InvalidDataException(
-                $"The {_role} data could not be read at row {rowsRead} (columns '{columns}'): {cause.Message} " +
-                "The step before the model failed on that row — for images from LoadImages, check that row's file exists and is a readable image.", e);
+            throw UpstreamFailure.Explain(_data, readers.Select(r => r.Column).ToList(), $"The {_role} data", e);
         }
     }
 
-    private void BucketByLength(int[] chunk, List<IVariableLengthReader> lengths, Random random, Queue<int[]> ready)
+    /// <summary>The sizes of the next planned batches (up to <see cref="BucketBatches"/>) that the pool's
+    /// <paramref name="available"/> rows can fill; at least one batch, of the rows left when the data ends early.</summary>
+    private List<int> PlannedSizes(ref long batchesTaken, int available)
+    {
+        var sizes = new List<int>();
+        int total = 0;
+        while (sizes.Count < BucketBatches && total + _plan.SizeOf(batchesTaken) <= available)
+        {
+            sizes.Add(_plan.SizeOf(batchesTaken++));
+            total += sizes[^1];
+        }
+        if (sizes.Count == 0)
+        {
+            sizes.Add(available);
+            batchesTaken++;
+        }
+        return sizes;
+    }
+
+    private static void BucketByLength(int[] chunk, List<int> sizes, List<IVariableLengthReader> lengths, Random random, Queue<int[]> ready)
     {
         var sorted = chunk.OrderBy(slot => lengths.Sum(r => r.LengthOf(slot))).ThenBy(slot => slot).ToArray();
-        var batches = sorted.Chunk(_batchSize).ToArray();
+        var batches = new int[sizes.Count][];
+        for (int b = 0, start = 0; b < sizes.Count; start += sizes[b++])
+            batches[b] = sorted[start..(start + sizes[b])];
         random.Shuffle(batches);
         foreach (var batch in batches)
             ready.Enqueue(batch);

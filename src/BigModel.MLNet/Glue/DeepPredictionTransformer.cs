@@ -44,23 +44,30 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     public int ScoringBatchSize
     {
         get => _plan.BatchSize;
-        set => _plan = _plan with { BatchSize = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(ScoringBatchSize), value, "Must be at least 1.") };
+        set
+        {
+            OptionChecks.Range(value, nameof(ScoringBatchSize), 1, MaxScoringBatchSize);
+            _plan = _plan with { BatchSize = value };
+        }
     }
+
+    /// <summary>The largest <see cref="ScoringBatchSize"/>.</summary>
+    public const int MaxScoringBatchSize = 1 << 20;
 
     /// <summary>Always true: <see cref="PredictionEngine{TSrc, TDst}"/> can score single rows.</summary>
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => BatchScoringDataView.OutputSchemaFor(inputSchema, _plan);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => BatchScoringDataView.OutputSchemaFor(inputSchema, Live()._plan);
 
     /// <summary>Adds the model's output columns; rows are scored lazily, <see cref="ScoringBatchSize"/> at a time.</summary>
-    public IDataView Transform(IDataView input) => new BatchScoringDataView(input, _plan);
+    public IDataView Transform(IDataView input) => new BatchScoringDataView(input, Live()._plan);
 
     /// <summary>Single-row scoring (used by prediction engines): ML.NET's own ONNX row mapper over the same model.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _persisted.GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Live()._persisted.GetRowToRowMapper(inputSchema);
 
     /// <summary>Writes the model as ML.NET's own transformers (an <c>OnnxTransformer</c> and the output mapping).</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => _persisted.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => Live()._persisted.Save(ctx);
 
     /// <summary>
     /// Writes the network (with its output head) as an ONNX model: one input per input column, named after it
@@ -76,12 +83,20 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     /// <summary>Writes the ONNX model to <paramref name="path"/>; see <see cref="ExportToOnnx(Stream)"/>.</summary>
     public void ExportToOnnx(string path) => File.WriteAllBytes(path, _onnx);
 
-    /// <summary>Releases the ONNX Runtime session.</summary>
+    /// <summary>Releases the ONNX Runtime session; the model cannot score afterwards.</summary>
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         _plan.Scorer.Dispose();
         (_persisted as IDisposable)?.Dispose();
     }
+
+    private bool _disposed;
+
+    private DeepPredictionTransformer Live() => _disposed ? throw new ObjectDisposedException(nameof(DeepPredictionTransformer),
+        "This model was disposed and cannot score or be saved; keep it undisposed while you use it.") : this;
 
     /// <remarks>
     /// Built in a context of its own: ML.NET's <c>ApplyOnnxModel</c> would otherwise take the training context's

@@ -57,10 +57,15 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
     public DeepPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
+        _options.Validate(); // again: options are mutable, and may have changed since the trainer was made
         TorchRuntime.EnsureLoaded();
         using var services = new ContextServices(_context, _spec.Name);
         var (task, inputs) = Resolve(trainData.Schema);
         int seed = services.NextSeed();
+        var device = DeviceSelector.Select(_options.Device, services.GpuDeviceId, services.FallbackToCpu, out string reason);
+        var context = new TrainingContext(device, seed, services.Info, () => services.IsCanceled);
+        // The loop checks the options against the task (class weights per class, …) before any data is read.
+        var loop = new TrainingLoop(_options, _loss is null ? task : new CustomLossTask(task, _loss), context);
 
         if (validationData is null && _options.ValidationFraction > 0)
         {
@@ -71,16 +76,15 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         var training = Source(trainData, task, "training", seed, augment);
         var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null);
 
-        var device = DeviceSelector.Select(_options.Device, services.GpuDeviceId, services.FallbackToCpu, out string reason);
         string sizes = string.Join(", ", inputs.Select(i => i.Input.Describe(i.Size)));
         services.Info($"{_spec.Name}: training on {device} ({reason}), {training.Rows} rows ({sizes}), seed {seed}" +
             (augment is null ? "." : ", training batches augmented."));
-        var context = new TrainingContext(device, seed, services.Info, () => services.IsCanceled);
 
-        manual_seed(seed);
-        using var network = _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData));
-        var trainingTask = _loss is null ? (ITrainingTask)task : new CustomLossTask(task, _loss);
-        var history = new TrainingLoop(_options, trainingTask, context).Run(network.Network, training, validation);
+        // Initial weights come from the run's own random stream (TorchRandom): concurrent fits stay reproducible.
+        using var network = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData)));
+        if (_spec.VerifyExportBeforeTraining)
+            NetworkExport.ToOnnx(network, inputs, task); // a layer without ONNX export fails now, not after every epoch
+        var history = loop.Run(network.Network, training, validation);
 
         network.Network.Module.to(CPU);
         byte[] onnx = NetworkExport.ToOnnx(network, inputs, task);

@@ -17,13 +17,16 @@ namespace BigModel.MLNet.Models;
 /// <param name="TrainingAugmentation">Given the training data's schema, what changes training batches only (random flips,
 /// crops, as an <c>AugmentImages</c> step marked the image column), with the epoch's generator; null for none.
 /// Validation batches and scoring never see it.</param>
+/// <param name="VerifyExportBeforeTraining">Export the untrained network once before training, so that a layer
+/// without ONNX export fails at once (networks the user builds); presets are known to export.</param>
 internal sealed record ModelSpec(
     string Name,
     IReadOnlyList<ModelInput> Inputs,
     string? LabelColumn,
     Func<DataViewSchema, PredictionTask> CreateTask,
     Func<NetworkRequest, BuiltNetwork> Build,
-    Func<DataViewSchema, Func<TensorBatch, Random, TensorBatch>?>? TrainingAugmentation = null);
+    Func<DataViewSchema, Func<TensorBatch, Random, TensorBatch>?>? TrainingAugmentation = null,
+    bool VerifyExportBeforeTraining = false);
 
 /// <summary>What a network builder gets: each input's size (vector width or key count), the task, and the data.</summary>
 internal sealed record NetworkRequest(IReadOnlyList<int> InputSizes, PredictionTask Task, IDataView TrainingData);

@@ -20,11 +20,24 @@ public static class Pretrained
     /// <param name="folder">Where to write them; null for a cache folder named after the assembly and its version
     /// under the system's temporary folder.</param>
     /// <exception cref="InvalidDataException">The assembly has none of those resources (the message names it).</exception>
+    /// <exception cref="IOException">The folder cannot be written (the message names it).</exception>
     public static string ExtractResources(Assembly assembly, string? folder = null)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         var name = assembly.GetName();
         folder ??= Path.Combine(Path.GetTempPath(), "bigmodel-mlnet", $"{name.Name}-{name.Version}");
+        try
+        {
+            return Extract(assembly, folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"The pretrained files of '{name.Name}' cannot be written into '{folder}': {e.Message} Pass a writable folder.", e);
+        }
+    }
+
+    private static string Extract(Assembly assembly, string folder)
+    {
         Directory.CreateDirectory(folder);
         int written = 0;
         foreach (string resource in assembly.GetManifestResourceNames())

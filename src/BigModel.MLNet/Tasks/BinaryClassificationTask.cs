@@ -37,6 +37,7 @@ internal sealed class BinaryClassificationTask : PredictionTask
     }
 
     public override int OutputSize => 1;
+    public override int? ClassCount => 2;
 
     public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
         new BooleanLabelReader(row, column, capacity);

@@ -50,7 +50,7 @@ internal sealed class ImplicitFeedbackTask(int itemCount, int negativeRatio, Imp
         var target = loss == ImplicitLoss.Bpr
             ? ones(rows, device: users.device)
             : cat([ones(rows, device: users.device), zeros(rows * negativeRatio, device: users.device)], 0);
-        return new TensorBatch(inputs, target);
+        return new TensorBatch(inputs, target) { DataRows = rows };
     }
 
     private static Tensor LogisticLoss(Tensor output, Tensor target) =>

@@ -33,7 +33,7 @@ internal sealed class MulticlassClassificationTask : PredictionTask
                     value = editor.Commit();
                 })),
             new(PredictedLabel, new KeyDataViewType(typeof(uint), classNames.Length), keyValues.ToAnnotations(), batch =>
-                (ValueGetter<uint>)((ref uint value) => value = (uint)ArgMax(batch.Current(Score)) + 1)),
+                (ValueGetter<uint>)((ref uint value) => value = PredictedKey(batch.Current(Score)))),
         ];
     }
 
@@ -55,17 +55,23 @@ internal sealed class MulticlassClassificationTask : PredictionTask
     }
 
     public override int OutputSize => _classNames.Length;
+    public override int? ClassCount => _classNames.Length;
 
     public override BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
         new KeyLabelReader(row, column, capacity);
 
     public override void AddOnnxOutputs(OnnxGraph graph, string networkOutput)
     {
-        graph.AddOutput(Score, graph.AddNode("Softmax", [networkOutput], null, OnnxAttribute.Of("axis", 1L)),
-            OnnxElementType.Float, [null, _classNames.Length]);
+        string probabilities = graph.AddNode("Softmax", [networkOutput], null, OnnxAttribute.Of("axis", 1L));
+        graph.AddOutput(Score, probabilities, OnnxElementType.Float, [null, _classNames.Length]);
         string index = graph.AddNode("ArgMax", [networkOutput], null, OnnxAttribute.Of("axis", 1L), OnnxAttribute.Of("keepdims", 0L));
         string names = graph.AddInitializer("class_names", _classNames, _classNames.Length);
-        graph.AddOutput(PredictedLabel, graph.AddNode("Gather", [names, index]), OnnxElementType.String, [null]);
+        string label = graph.AddNode("Gather", [names, index]);
+        // A row whose probabilities hold NaN (NaN features) predicts no class: the empty name, which maps to the missing key.
+        string sum = graph.AddNode("ReduceSum", [probabilities, graph.AddInitializer("class_axis", [1L], 1)], null, OnnxAttribute.Of("keepdims", 0L));
+        string isNumber = graph.AddNode("Equal", [sum, sum]);
+        string noClass = graph.AddInitializer("no_class", [""], 1);
+        graph.AddOutput(PredictedLabel, graph.AddNode("Where", [isNumber, label, noClass]), OnnxElementType.String, [null]);
     }
 
     public override string[] ScorerOutputs => [Score];
@@ -80,16 +86,19 @@ internal sealed class MulticlassClassificationTask : PredictionTask
 
     public override IReadOnlyList<ScoreColumn> OutputColumns { get; }
 
-    /// <summary>The first index of the largest value, as ONNX's ArgMax picks it.</summary>
-    private static int ArgMax(ReadOnlySpan<float> values)
+    /// <summary>The key (from 1) of the first largest probability, as ONNX's ArgMax picks it; the missing key 0 when
+    /// the probabilities hold NaN (a row with NaN features), as the exported model gives.</summary>
+    private static uint PredictedKey(ReadOnlySpan<float> probabilities)
     {
         int best = 0;
-        for (int i = 1; i < values.Length; i++)
+        for (int i = 0; i < probabilities.Length; i++)
         {
-            if (values[i] > values[best])
+            if (float.IsNaN(probabilities[i]))
+                return 0;
+            if (probabilities[i] > probabilities[best])
                 best = i;
         }
-        return best;
+        return (uint)best + 1;
     }
 
     private sealed class ClassName

@@ -28,6 +28,11 @@ internal abstract class PredictionTask : ITrainingTask
     /// <summary>The network's output width.</summary>
     public abstract int OutputSize { get; }
 
+    int? ITrainingTask.OutputWidth => OutputSize;
+
+    /// <summary>Classes of a classification task (2 for binary); null otherwise.</summary>
+    public virtual int? ClassCount => null;
+
     /// <summary>A reader of the label column holding up to <paramref name="capacity"/> rows.</summary>
     public abstract BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BigModel.MLNet.Engine;
 using Microsoft.ML.SearchSpace;
 
 namespace BigModel.MLNet.Transforms.Images;
@@ -31,12 +32,9 @@ public sealed record ImageAugmentationOptions
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range.</exception>
     public void Validate()
     {
-        if (RandomRotationDegrees is < 0 or > 180)
-            throw new ArgumentOutOfRangeException(nameof(RandomRotationDegrees), RandomRotationDegrees, "Must be between 0 and 180.");
-        if (RandomCropPadding < 0)
-            throw new ArgumentOutOfRangeException(nameof(RandomCropPadding), RandomCropPadding, "Must not be negative.");
-        if (RandomErasingProbability is < 0 or > 1)
-            throw new ArgumentOutOfRangeException(nameof(RandomErasingProbability), RandomErasingProbability, "Must be a probability.");
+        OptionChecks.Range(RandomRotationDegrees, nameof(RandomRotationDegrees), 0, 180);
+        OptionChecks.Range(RandomCropPadding, nameof(RandomCropPadding), 0, 1024);
+        OptionChecks.Range(RandomErasingProbability, nameof(RandomErasingProbability), 0, 1);
     }
 
     internal string ToJson() => JsonSerializer.Serialize(this);

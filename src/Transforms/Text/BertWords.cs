@@ -21,10 +21,37 @@ internal static class BertWords
         if (string.IsNullOrEmpty(text))
             return words;
         var tokenizer = (lowerCase ? Uncased : Cased).Value;
-        string normalized = tokenizer.Normalizer!.Normalize(text);
+        string normalized = tokenizer.Normalizer!.Normalize(WellFormed(text));
         foreach (var (offset, length) in tokenizer.PreTokenizer!.PreTokenize(normalized))
             words.Add(normalized.Substring(offset, length));
         return words;
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with every lone UTF-16 surrogate replaced by U+FFFD, as decoding it to UTF-8 would do
+    /// (Python strings cannot hold one; Unicode normalisation rejects it). Any .NET string is thus valid input.
+    /// </summary>
+    internal static string WellFormed(string text)
+    {
+        int bad = FirstLoneSurrogate(text, 0);
+        if (bad < 0)
+            return text;
+        var chars = text.ToCharArray();
+        for (; bad >= 0; bad = FirstLoneSurrogate(text, bad + 1))
+            chars[bad] = '\uFFFD';
+        return new string(chars);
+    }
+
+    private static int FirstLoneSurrogate(string text, int start)
+    {
+        for (int i = start; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                i++; // a valid pair
+            else if (char.IsSurrogate(text[i]))
+                return i;
+        }
+        return -1;
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ public class TrainingLoopTests
     /// <summary>Regression on y = sin(3x₀) + x₁²: needs the hidden layer to be learned.</summary>
     private sealed class Problem : IDisposable
     {
-        public Problem(int rows, int seed)
+        public Problem(int rows, int seed, int batchSize = 32)
         {
             // Generated in C#: TorchSharp arithmetic with C# numbers makes temporary scalars (see Engine/Scalars.cs).
             var random = new Random(seed);
@@ -24,7 +24,7 @@ public class TrainingLoopTests
             }
             using var inputs = tensor(x, [rows, 2]);
             using var targets = tensor(y, [rows]);
-            Source = new InMemoryBatchSource(inputs, targets, 32);
+            Source = new InMemoryBatchSource(inputs, targets, batchSize);
         }
         public InMemoryBatchSource Source { get; }
         public void Dispose() => Source.Dispose();
@@ -204,6 +204,81 @@ public class TrainingLoopTests
         }
         long plain = Predicted1(null), weighted = Predicted1([1f, 10f]);
         Assert.IsGreaterThan(plain + 50, weighted, $"class-1 predictions: {plain} unweighted, {weighted} weighted");
+    }
+
+    [TestMethod]
+    public void BatchSizeOneTrainsOnEveryRow()
+    {
+        using var train = new Problem(64, 11, batchSize: 1);
+        var loop = new TrainingLoop(new TrainingOptions { Epochs = 2, BatchSize = 1 }, new SquaredError(), TrainingContext.Cpu(1));
+        var history = loop.Run(Network(1), train.Source, null);
+        Assert.IsTrue(history.Epochs.All(e => e.Rows == 64), string.Join(", ", history.Epochs.Select(e => e.Rows)));
+    }
+
+    [TestMethod]
+    public void BatchNormalisationRefusesOneRowBatchesInsteadOfLeavingNaNStatistics()
+    {
+        using var train = new Problem(16, 1, batchSize: 1);
+        var network = TrainableNetwork.From(nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 1)));
+        var loop = new TrainingLoop(new TrainingOptions { Epochs = 1, BatchSize = 1 }, new SquaredError(), TrainingContext.Cpu(1));
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => loop.Run(network, train.Source, null));
+        StringAssert.Contains(error.Message, "one row");
+        StringAssert.Contains(error.Message, "BatchSize is 1");
+    }
+
+    [TestMethod]
+    public void NonFiniteWeightsOrStatisticsAreNamed()
+    {
+        var module = nn.Sequential(("dense", nn.Linear(2, 4)), ("norm", nn.BatchNorm1d(4)));
+        var health = new NetworkHealth(module);
+        health.CheckFinite(epoch: 1); // freshly initialised: fine
+        using (no_grad())
+            module.named_buffers().Single(b => b.name == "norm.running_var").buffer.fill_(float.NaN);
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => health.CheckFinite(epoch: 3));
+        StringAssert.Contains(error.Message, "After epoch 3, 'norm.running_var'");
+        StringAssert.Contains(error.Message, "BatchSize");
+    }
+
+    [TestMethod]
+    public void OutputOfTheWrongWidthIsRejectedOnTheFirstBatch()
+    {
+        using var train = new Problem(64, 1);
+        var network = TrainableNetwork.From(nn.Sequential(nn.Linear(2, 3)));
+        var loop = new TrainingLoop(new TrainingOptions { Epochs = 1 }, new WidthOne(), TrainingContext.Cpu(1));
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => loop.Run(network, train.Source, null));
+        StringAssert.Contains(error.Message, "[32, 3]");
+        StringAssert.Contains(error.Message, "[32, 1]");
+    }
+
+    [TestMethod]
+    public void NativeFailuresNameTheBatchWithoutTheCppStackTrace()
+    {
+        using var train = new Problem(64, 1);
+        var network = TrainableNetwork.From(nn.Sequential(nn.Linear(3, 1))); // the data has two features
+        var loop = new TrainingLoop(new TrainingOptions { Epochs = 1 }, new SquaredError(), TrainingContext.Cpu(1));
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => loop.Run(network, train.Source, null));
+        StringAssert.Contains(error.Message, "input shape [32, 2]");
+        Assert.IsFalse(error.Message.Contains("Exception raised from", StringComparison.Ordinal), error.Message);
+        Assert.IsFalse(error.Message.Contains("frame #", StringComparison.Ordinal), error.Message);
+    }
+
+    [TestMethod]
+    public void ClassWeightsMustMatchTheClassCount()
+    {
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            new TrainingLoop(new TrainingOptions { ClassWeights = [1, 2, 3] }, new WidthOne { Classes = 2 }, TrainingContext.Cpu(1)));
+        Assert.AreEqual(nameof(TrainingOptions.ClassWeights), error.ParamName);
+        StringAssert.Contains(error.Message, "2 classes");
+    }
+
+    private sealed class WidthOne : ITrainingTask
+    {
+        public int? Classes { get; init; }
+        public LossFunction Loss => new SquaredError().Loss;
+        public bool IsClassification => Classes is not null;
+        public long CountCorrect(Tensor output, Tensor target) => 0;
+        public int? OutputWidth => 1;
+        public int? ClassCount => Classes;
     }
 
     private sealed class TwoClasses : ITrainingTask

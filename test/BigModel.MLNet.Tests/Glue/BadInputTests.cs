@@ -1,4 +1,5 @@
 using BigModel.MLNet.Models.Mlp;
+using BigModel.MLNet.Tasks;
 using BigModel.MLNet.Tests.Fixtures;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -136,20 +137,171 @@ public class BadInputTests
     }
 
     [TestMethod]
-    public void CorruptModelFileGivesAClearError()
+    public void FilesThatAreNoModelAreNamedOnLoad()
     {
         var ml = new MLContext(1);
-        ml.Deep();
         string path = Path.GetTempFileName();
-        File.WriteAllBytes(path, [1, 2, 3, 4]);
         try
         {
-            var error = Assert.Throws<Exception>(() => ml.Model.Load(path, out _));
-            Assert.IsFalse(string.IsNullOrWhiteSpace(error.Message));
+            File.WriteAllBytes(path, [1, 2, 3, 4]);
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => ml.Deep().LoadModel(path, out _));
+            StringAssert.Contains(error.Message, path);
+            StringAssert.Contains(error.Message, "not a saved model");
+
+            // A well-formed zip that ML.NET cannot read as a model: the opaque loader error gets the file's name.
+            File.Delete(path);
+            using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+                using (var writer = new StreamWriter(zip.CreateEntry("notes.txt").Open()))
+                    writer.Write("hello");
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ml.Deep().LoadModel(path, out _)).Message, path);
         }
         finally
         {
             File.Delete(path);
         }
+        Assert.ThrowsExactly<FileNotFoundException>(() => ml.Deep().LoadModel(path + ".missing", out _));
+    }
+
+    [TestMethod]
+    public void OptionsAreCheckedBeforeAnyDataIsRead()
+    {
+        var ml = new MLContext(1);
+        foreach (var (options, name) in new (MlpOptions, string)[]
+        {
+            (new MlpOptions { DropoutRate = double.NaN }, nameof(MlpOptions.DropoutRate)),
+            (new MlpOptions { LearningRate = double.PositiveInfinity }, nameof(MlpOptions.LearningRate)),
+            (new MlpOptions { BatchSize = int.MaxValue }, nameof(MlpOptions.BatchSize)),
+            (new MlpOptions { EarlyStoppingMinDelta = double.NaN }, nameof(MlpOptions.EarlyStoppingMinDelta)),
+        })
+        {
+            var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Deep().Regression.Mlp(options), name);
+            Assert.AreEqual(name, error.ParamName);
+            StringAssert.Contains(error.Message, "must be");
+        }
+
+        // Options are mutable: Fit checks them again before reading anything.
+        var later = new MlpOptions { Epochs = 1 };
+        var trainer = ml.Deep().Regression.Mlp(later);
+        later.DropoutRate = double.NaN;
+        Assert.AreEqual(nameof(MlpOptions.DropoutRate),
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(new ThrowingDataView())).ParamName);
+
+        // Class weights must match the label's classes (binary: false, true).
+        var weights = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.Deep().BinaryClassification.Mlp(new MlpOptions { Epochs = 1, ClassWeights = [1, 2, 3] }).Fit(SyntheticData.Binary(ml, 20, 1)));
+        Assert.AreEqual(nameof(MlpOptions.ClassWeights), weights.ParamName);
+        StringAssert.Contains(weights.Message, "2 classes");
+    }
+
+    [TestMethod]
+    public void HugeBatchSizeCostsNoMoreThanTheData()
+    {
+        var ml = new MLContext(1);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 1, BatchSize = MlpOptions.MaxBatchSize }).Fit(SyntheticData.Regression(ml, 30, 1));
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.AreEqual(30, model.History.Epochs[0].Rows);
+        Assert.IsLessThan(200L << 20, allocated, $"{allocated / (1 << 20)} MB allocated for 30 rows");
+    }
+
+    [TestMethod]
+    public void ValidationSplitThatLeavesOneRowIsRefusedForBatchNormalisation()
+    {
+        var ml = new MLContext(1);
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Deep().Regression.Mlp(new MlpOptions
+        {
+            Epochs = 1, UseBatchNorm = true, ValidationFraction = 0.5,
+        }).Fit(SyntheticData.Regression(ml, 2, 1)));
+        StringAssert.Contains(error.Message, "single row");
+    }
+
+    [TestMethod]
+    public void KeysBeyondTheirTypeAreNamedWithColumnAndRow()
+    {
+        var ml = new MLContext(1);
+        var (train, _, _) = new SyntheticRatings(1).Load(ml);
+        int users = (int)((KeyDataViewType)train.Schema["UserId"].Type).Count;
+        var broken = AlteredDataView.WithKey(train, "UserId", row: 4, key: (uint)users + 5);
+        var error = Assert.ThrowsExactly<InvalidDataException>(() =>
+            ml.Deep().Recommendation.MatrixFactorization(labelColumnName: "Label", epochs: 1).Fit(broken));
+        StringAssert.Contains(error.Message, "'UserId'");
+        StringAssert.Contains(error.Message, "row 4");
+    }
+
+    [TestMethod]
+    [DataRow(PredictionKind.Regression)]
+    [DataRow(PredictionKind.BinaryClassification)]
+    [DataRow(PredictionKind.MulticlassClassification)]
+    public void NaNFeaturesScoreNaNTheSameWayInEveryScoringPath(PredictionKind kind)
+    {
+        // The policy (README, "Bad input"): training refuses NaN; scoring passes it through — NaN scores, no class — in
+        // Transform, prediction engines and loaded models alike.
+        var ml = new MLContext(1);
+        var train = kind switch
+        {
+            PredictionKind.Regression => SyntheticData.Regression(ml, 100, 1),
+            PredictionKind.BinaryClassification => SyntheticData.Binary(ml, 100, 1),
+            _ => ml.Transforms.Conversion.MapValueToKey("Label").Fit(SyntheticData.Multiclass(ml, 100, 1)).Transform(SyntheticData.Multiclass(ml, 100, 1)),
+        };
+        var catalog = kind switch
+        {
+            PredictionKind.Regression => ml.Deep().Regression,
+            PredictionKind.BinaryClassification => ml.Deep().BinaryClassification,
+            _ => ml.Deep().MulticlassClassification,
+        };
+        var model = catalog.Mlp(new MlpOptions { Epochs = 1 }).Fit(train);
+        var withNaN = AlteredDataView.WithValue(train, "Features", 2, float.NaN);
+
+        string path = Path.Combine(Path.GetTempPath(), $"bigmodel-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, train.Schema, path);
+        var loaded = ml.Deep().LoadModel(path, out _);
+        File.Delete(path);
+
+        foreach (var (scorer, name) in new[] { ((ITransformer)model, "Transform"), (loaded, "loaded model") })
+        {
+            var scored = scorer.Transform(withNaN);
+            float[] scores = ColumnValues.Read(scored, "Score");
+            int width = scores.Length / 100;
+            Assert.IsTrue(scores.Skip(2 * width).Take(width).All(float.IsNaN), $"{name}: the NaN row scores NaN");
+            Assert.IsTrue(scores.Take(2 * width).All(float.IsFinite), $"{name}: the other rows score as usual");
+            if (kind == PredictionKind.MulticlassClassification)
+                Assert.AreEqual(0f, ColumnValues.Read(scored, "PredictedLabel")[2], $"{name}: no class (the missing key)");
+            if (kind == PredictionKind.BinaryClassification)
+                Assert.IsTrue(float.IsNaN(ColumnValues.Read(scored, "Probability")[2]), $"{name}: NaN probability");
+        }
+        CollectionAssert.AreEqual(ColumnValues.Read(model.Transform(withNaN), "Score").Select(float.IsNaN).ToList(),
+            ColumnValues.Read(loaded.Transform(withNaN), "Score").Select(float.IsNaN).ToList());
+
+        // A prediction engine scores such a row the same way.
+        var input = new FeaturesOnly { Features = [0.1f, float.NaN, 0.2f, 0.3f, 0.4f] };
+        float[] predicted = kind == PredictionKind.MulticlassClassification
+            ? ml.Model.CreatePredictionEngine<FeaturesOnly, Scores>(model, ignoreMissingColumns: true).Predict(input).Score
+            : [ml.Model.CreatePredictionEngine<FeaturesOnly, ScoreOnly>(model, ignoreMissingColumns: true).Predict(input).Score];
+        Assert.IsTrue(predicted.All(float.IsNaN), "prediction engine: NaN");
+    }
+
+    public sealed class FeaturesOnly
+    {
+        [VectorType(SyntheticData.Width)] public float[] Features { get; set; } = [];
+    }
+
+    public sealed class ScoreOnly
+    {
+        public float Score { get; set; }
+    }
+
+    public sealed class Scores
+    {
+        [VectorType] public float[] Score { get; set; } = [];
+    }
+
+    /// <summary>Data that fails if anyone reads it.</summary>
+    private sealed class ThrowingDataView : IDataView
+    {
+        public bool CanShuffle => false;
+        public DataViewSchema Schema => new MLContext().Data.LoadFromEnumerable(Rows(1)).Schema;
+        public long? GetRowCount() => throw new AssertFailedException("the data was read");
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => throw new AssertFailedException("the data was read");
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => throw new AssertFailedException("the data was read");
     }
 }

@@ -85,9 +85,47 @@ public class ContextIntegrationTests
     public void CustomNetworkWithAnUnexportableLayerFailsAtFitNamingIt()
     {
         var ml = new MLContext(1);
+        int epochs = 0;
         var estimator = ml.Deep().Regression.Custom(shape => nn.Sequential(nn.Linear(shape.InputSize, 4), nn.Softplus(), nn.Linear(4, 1)),
-            new TrainingOptions { Epochs = 1 });
+            new TrainingOptions { Epochs = 3, EpochEnded = _ => epochs++ });
         var error = Assert.ThrowsExactly<NotSupportedException>(() => estimator.Fit(SyntheticData.Regression(ml, 20, 1)));
         StringAssert.Contains(error.Message, "Softplus");
+        Assert.AreEqual(0, epochs, "found before training, not after every epoch");
+    }
+
+    [TestMethod]
+    public void CustomNetworkFactoryMustReturnANetworkOfTheTasksWidth()
+    {
+        var ml = new MLContext(1);
+        var data = SyntheticData.Regression(ml, 20, 1);
+        var none = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Deep().Regression.Custom(_ => null!, new TrainingOptions { Epochs = 1 }).Fit(data));
+        StringAssert.Contains(none.Message, "returned null");
+
+        // Three outputs for a regression would broadcast against the label and train on garbage.
+        var wide = ml.Deep().Regression.Custom(shape => nn.Sequential(nn.Linear(shape.InputSize, 3)), new TrainingOptions { Epochs = 1 });
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => wide.Fit(data));
+        StringAssert.Contains(error.Message, "1 value per row");
+        StringAssert.Contains(error.Message, "NetworkShape.OutputSize");
+    }
+
+    [TestMethod]
+    public void ConcurrentFitsWithTheSameSeedEqualASequentialFit()
+    {
+        // Dropout and weight initialisation both draw from libtorch's global generator: each fit must draw from its own.
+        static float[] Fit()
+        {
+            var ml = new MLContext(seed: 7);
+            var data = SyntheticData.Regression(ml, 200, 1);
+            var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 3, DropoutRate = 0.3, BatchSize = 16 }).Fit(data);
+            return ColumnValues.Read(model.Transform(data), "Score");
+        }
+        var sequential = Fit();
+        for (int round = 0; round < 3; round++)
+        {
+            var parallel = Enumerable.Range(0, 4).Select(_ => Task.Run(Fit)).ToArray();
+            Task.WaitAll(parallel);
+            foreach (var task in parallel)
+                CollectionAssert.AreEqual(sequential, task.Result, $"round {round}");
+        }
     }
 }

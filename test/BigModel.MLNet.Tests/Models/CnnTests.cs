@@ -173,6 +173,17 @@ public class CnnTests
         File.WriteAllBytes(Path.Combine(folder, "garbage"), [1, 2, 3, 4, 5, 6]);
         var bad = Assert.ThrowsExactly<InvalidDataException>(() => ml.Deep().LoadIdx(Path.Combine(folder, "garbage"), Path.Combine(folder, "labels.gz")));
         StringAssert.Contains(bad.Message, "garbage");
+
+        byte[] negative = [0, 0, 8, 3, 0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 2, 0, 0, 0, 2];
+        File.WriteAllBytes(Path.Combine(folder, "negative"), negative);
+        var dimensions = Assert.ThrowsExactly<InvalidDataException>(() => ml.Deep().LoadIdx(Path.Combine(folder, "negative"), Path.Combine(folder, "labels.gz")));
+        StringAssert.Contains(dimensions.Message, "negative");
+        StringAssert.Contains(dimensions.Message, "-2");
+
+        byte[] gzipped = File.ReadAllBytes(Path.Combine(folder, "labels.gz"));
+        File.WriteAllBytes(Path.Combine(folder, "damaged.gz"), [.. gzipped[..12], .. Enumerable.Repeat((byte)0x55, 20)]);
+        var damaged = Assert.ThrowsExactly<InvalidDataException>(() => ml.Deep().LoadIdx(Path.Combine(folder, "images"), Path.Combine(folder, "damaged.gz")));
+        StringAssert.Contains(damaged.Message, "damaged.gz");
         Directory.Delete(folder, true);
     }
 }

@@ -9,8 +9,8 @@ public class ImageInputTests
 {
     public sealed class Photo
     {
-        public string ImagePath { get; set; } = "";
-        public string Label { get; set; } = "";
+        [Microsoft.ML.Data.LoadColumn(0)] public string ImagePath { get; set; } = "";
+        [Microsoft.ML.Data.LoadColumn(1)] public string Label { get; set; } = "";
     }
 
     private static IEstimator<ITransformer> Pipeline(MLContext ml) =>
@@ -80,9 +80,10 @@ public class ImageInputTests
         Assert.IsGreaterThan(0.9, metrics.MicroAccuracy, $"accuracy {metrics.MicroAccuracy:F3} on colours the pixels show plainly");
         Fixtures.EstimatorConformance.Check(ml, estimator, model, data, data, "Score", "PredictedLabel");
 
-        File.WriteAllText(photos[0].ImagePath, "not a picture");
+        File.WriteAllText(photos[5].ImagePath, "not a picture");
         var error = Assert.ThrowsExactly<InvalidDataException>(() => estimator.Fit(data));
-        StringAssert.Contains(error.Message, "row 0");
+        StringAssert.Contains(error.Message, "row 5");
+        StringAssert.Contains(error.Message, photos[5].ImagePath, "the file is named");
         StringAssert.Contains(error.Message, "readable image");
         Directory.Delete(folder, true);
     }
@@ -111,11 +112,47 @@ public class ImageInputTests
             var error = Assert.ThrowsExactly<InvalidDataException>(() => Pipeline(ml).Fit(data));
             StringAssert.Contains(error.Message, "'Image'");
             StringAssert.Contains(error.Message, "row 0");
-            StringAssert.Contains(error.Message, "readable image");
+            StringAssert.Contains(error.Message, corrupt, "the file is named");
         }
         finally
         {
             File.Delete(corrupt);
+        }
+    }
+
+    [TestMethod]
+    [DataRow("empty"), DataRow("text"), DataRow("truncated")]
+    public void BadImageFileIsNamedWithItsRowWhenMlNetReadsAhead(string damage)
+    {
+        // A text file of paths: ML.NET parses and maps it on worker threads ahead of the trainer, so the position the
+        // trainer's cursor is at when the failure arrives is not the failing row.
+        string folder = Directory.CreateTempSubdirectory("read-ahead").FullName;
+        try
+        {
+            var lines = new List<string> { "ImagePath,Label" };
+            for (int i = 0; i < 40; i++)
+            {
+                string path = Path.Combine(folder, $"{i}.png");
+                var pixels = new byte[20 * 12 * 4];
+                new Random(i).NextBytes(pixels);
+                using (var image = Microsoft.ML.Data.MLImage.CreateFromPixels(20, 12, Microsoft.ML.Data.MLPixelFormat.Bgra32, pixels))
+                    image.Save(path);
+                lines.Add($"{path},{(i % 2 == 0 ? "a" : "b")}");
+            }
+            string bad = Path.Combine(folder, "17.png");
+            byte[] good = File.ReadAllBytes(bad);
+            File.WriteAllBytes(bad, damage switch { "empty" => [], "text" => "<html>not found</html>"u8.ToArray(), _ => good[..40] });
+            File.WriteAllLines(Path.Combine(folder, "list.csv"), lines);
+
+            var ml = new MLContext(1);
+            var data = ml.Data.LoadFromTextFile<Photo>(Path.Combine(folder, "list.csv"), separatorChar: ',', hasHeader: true);
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => Pipeline(ml).Fit(data));
+            StringAssert.Contains(error.Message, "row 17");
+            StringAssert.Contains(error.Message, bad);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
         }
     }
 }

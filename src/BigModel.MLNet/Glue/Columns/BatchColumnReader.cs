@@ -26,7 +26,7 @@ internal abstract class BatchColumnReader
     public abstract Tensor ToTensor(ReadOnlySpan<int> slots, Device device);
 
     protected InvalidDataException BadValue(string problem, string remedy) =>
-        new($"Column '{Column.Name}' {problem} at row {Row.Position}. {remedy}");
+        BadValues.Create($"Column '{Column.Name}' {problem} at row {Row.Position}. {remedy}");
 
     /// <summary>Copies the rows in <paramref name="slots"/> (each <paramref name="width"/> values) into a new array.</summary>
     protected static T[] Gather<T>(T[] buffer, int width, ReadOnlySpan<int> slots)

@@ -13,8 +13,15 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader, IOnnxInputRea
     private readonly ValueGetter<VBuffer<float>> _getter;
     private VBuffer<float> _value;
 
-    public FloatVectorColumnReader(DataViewRow row, DataViewSchema.Column column, int capacity) : base(row, column)
+    private readonly bool _rejectNonFinite;
+
+    /// <param name="row">The cursor.</param>
+    /// <param name="column">The column.</param>
+    /// <param name="capacity">Rows the reader holds.</param>
+    /// <param name="rejectNonFinite">Fail on NaN and infinities (training); scoring passes them to the model.</param>
+    public FloatVectorColumnReader(DataViewRow row, DataViewSchema.Column column, int capacity, bool rejectNonFinite) : base(row, column)
     {
+        _rejectNonFinite = rejectNonFinite;
         Width = WidthOf(column);
         Buffer = new float[capacity * Width];
         _getter = row.GetGetter<VBuffer<float>>(column);
@@ -39,6 +46,8 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader, IOnnxInputRea
         _getter(ref _value);
         var target = Buffer.AsSpan(slot * Width, Width);
         _value.CopyTo(target);
+        if (!_rejectNonFinite)
+            return;
         foreach (float x in target)
         {
             if (!float.IsFinite(x))

@@ -15,10 +15,11 @@ internal sealed class KeyColumnReader : BatchColumnReader, IOnnxInputReader
 {
     private readonly ValueGetter<uint> _getter;
     private readonly uint[] _buffer;
+    private readonly int _count;
 
     public KeyColumnReader(DataViewRow row, DataViewSchema.Column column, int capacity) : base(row, column)
     {
-        KeyCount(column);
+        _count = KeyCount(column);
         _getter = row.GetGetter<uint>(column);
         _buffer = new uint[capacity];
     }
@@ -33,7 +34,13 @@ internal sealed class KeyColumnReader : BatchColumnReader, IOnnxInputReader
             "Map ids to keys with mlContext.Transforms.Conversion.MapValueToKey.");
     }
 
-    public override void Read(int slot) => _getter(ref _buffer[slot]);
+    public override void Read(int slot)
+    {
+        _getter(ref _buffer[slot]);
+        if (_buffer[slot] > _count)
+            throw BadValue($"holds key {_buffer[slot]}, beyond the {_count} values its key type declares",
+                "Keys must lie within their type's count (a custom IDataView produced it): fix the data view.");
+    }
 
     public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device)
     {

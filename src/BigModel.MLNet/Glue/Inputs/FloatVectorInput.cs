@@ -9,8 +9,8 @@ internal sealed class FloatVectorInput(string columnName) : ModelInput(columnNam
 {
     public override int SizeOf(DataViewSchema.Column column) => FloatVectorColumnReader.WidthOf(column);
 
-    public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
-        new FloatVectorColumnReader(row, column, capacity);
+    public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity, bool training) =>
+        new FloatVectorColumnReader(row, column, capacity, rejectNonFinite: training);
 
     public override string DeclareOnnx(OnnxGraph graph, int size) => graph.AddInput(ColumnName, OnnxElementType.Float, null, size);
 }

@@ -12,7 +12,7 @@ internal sealed class KeyInput(string columnName) : ModelInput(columnName)
 {
     public override int SizeOf(DataViewSchema.Column column) => KeyColumnReader.KeyCount(column);
 
-    public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
+    public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity, bool training) =>
         new KeyColumnReader(row, column, capacity);
 
     public override string DeclareOnnx(OnnxGraph graph, int size)

@@ -21,7 +21,9 @@ internal abstract class ModelInput(string columnName)
     /// <summary>Checks the column's type and returns its size; the error names the column.</summary>
     public abstract int SizeOf(DataViewSchema.Column column);
 
-    public abstract BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity);
+    /// <summary>A reader of the column; <paramref name="training"/> readers reject values the model cannot learn from
+    /// (NaN), scoring readers pass them to the model (see README, "Bad input").</summary>
+    public abstract BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity, bool training);
 
     /// <summary>Declares the graph input (named after the column) and returns the name of a value the network consumes.</summary>
     public abstract string DeclareOnnx(OnnxGraph graph, int size);

@@ -23,7 +23,7 @@ internal sealed class TextInput(string columnName, WordPieceEncoder encoder) : M
         return WordPieceEncoder.MaxTokens;
     }
 
-    public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity) =>
+    public override BatchColumnReader CreateReader(DataViewRow row, DataViewSchema.Column column, int capacity, bool training) =>
         new TextColumnReader(row, column, capacity, Encoder, OnnxName);
 
     public override string DeclareOnnx(OnnxGraph graph, int size) => graph.AddInput(OnnxName, OnnxElementType.Int64, null, size);

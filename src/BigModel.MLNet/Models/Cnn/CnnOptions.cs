@@ -1,4 +1,5 @@
 using BigModel.MLNet.Engine;
+using BigModel.MLNet.Models.Mlp;
 using Microsoft.ML.SearchSpace;
 
 namespace BigModel.MLNet.Models.Cnn;
@@ -73,22 +74,26 @@ public sealed class CnnOptions : TrainingOptions
     public override void Validate()
     {
         base.Validate();
-        if (ImageChannels < 1 || ImageHeight < 1 || ImageWidth < 1)
-            throw new ArgumentOutOfRangeException(nameof(ImageChannels), "Image channels, height and width must be positive.");
-        if (Filters is null || Filters.Length == 0 || Filters.Any(f => f < 1))
-            throw new ArgumentOutOfRangeException(nameof(Filters), "Give at least one block, each with at least one filter.");
+        OptionChecks.Column(LabelColumnName, nameof(LabelColumnName));
+        OptionChecks.Column(FeatureColumnName, nameof(FeatureColumnName));
+        OptionChecks.Range(ImageChannels, nameof(ImageChannels), 1, 64);
+        OptionChecks.Range(ImageHeight, nameof(ImageHeight), 1, 8192);
+        OptionChecks.Range(ImageWidth, nameof(ImageWidth), 1, 8192);
+        OptionChecks.Defined(Architecture, nameof(Architecture));
+        OptionChecks.Defined(ResNetStem, nameof(ResNetStem));
+        OptionChecks.Each(Filters, nameof(Filters), 1, 4096);
         if (Architecture == CnnArchitecture.Small && (ImageHeight >> Filters.Length < 1 || ImageWidth >> Filters.Length < 1))
             throw new ArgumentOutOfRangeException(nameof(Filters), $"{Filters.Length} pooling blocks shrink a {ImageHeight}×{ImageWidth} image to nothing.");
+        OptionChecks.Each(ChannelMean, nameof(ChannelMean), -1e6, 1e6);
+        OptionChecks.Each(ChannelStd, nameof(ChannelStd), 0, 1e6, minExclusive: true);
         if ((ChannelMean is null) != (ChannelStd is null)
-            || (ChannelMean is not null && (ChannelMean.Length != ImageChannels || ChannelStd!.Length != ImageChannels || ChannelStd.Any(s => s <= 0))))
-            throw new ArgumentException($"{nameof(ChannelMean)} and {nameof(ChannelStd)} go together, one positive value per channel ({ImageChannels}).", nameof(ChannelMean));
+            || (ChannelMean is not null && (ChannelMean.Length != ImageChannels || ChannelStd!.Length != ImageChannels)))
+            throw new ArgumentException($"{nameof(ChannelMean)} and {nameof(ChannelStd)} go together, one value per channel ({ImageChannels}).", nameof(ChannelMean));
         if (PretrainedModelPath is not null && (Architecture != CnnArchitecture.ResNet18 || ImageChannels != 3))
             throw new ArgumentException($"{nameof(PretrainedModelPath)} needs Architecture = ResNet18 and 3 image channels.", nameof(PretrainedModelPath));
-        if (FreezeBackboneEpochs < 0 || BackboneLearningRateScale < 0)
-            throw new ArgumentOutOfRangeException(nameof(FreezeBackboneEpochs), "Frozen epochs and the backbone's learning-rate scale must not be negative.");
-        if (DenseUnits < 1)
-            throw new ArgumentOutOfRangeException(nameof(DenseUnits), DenseUnits, $"{nameof(DenseUnits)} must be at least 1.");
-        if (DropoutRate is < 0 or >= 1)
-            throw new ArgumentOutOfRangeException(nameof(DropoutRate), DropoutRate, $"{nameof(DropoutRate)} must be in [0, 1).");
+        OptionChecks.Range(FreezeBackboneEpochs, nameof(FreezeBackboneEpochs), 0, MaxEpochs);
+        OptionChecks.Range(BackboneLearningRateScale, nameof(BackboneLearningRateScale), 0, 10);
+        OptionChecks.Range(DenseUnits, nameof(DenseUnits), 1, MlpOptions.MaxUnits);
+        OptionChecks.Fraction(DropoutRate, nameof(DropoutRate));
     }
 }

@@ -30,13 +30,15 @@ public sealed class MlpOptions : TrainingOptions
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(LabelColumnName))
-            throw new ArgumentException($"{nameof(LabelColumnName)} must name a column.", nameof(LabelColumnName));
-        if (string.IsNullOrWhiteSpace(FeatureColumnName))
-            throw new ArgumentException($"{nameof(FeatureColumnName)} must name a column.", nameof(FeatureColumnName));
-        if (HiddenLayers is null || HiddenLayers.Any(units => units < 1))
-            throw new ArgumentOutOfRangeException(nameof(HiddenLayers), "Every hidden layer needs at least one unit.");
-        if (DropoutRate is < 0 or >= 1)
-            throw new ArgumentOutOfRangeException(nameof(DropoutRate), DropoutRate, $"{nameof(DropoutRate)} must be in [0, 1).");
+        OptionChecks.Column(LabelColumnName, nameof(LabelColumnName));
+        OptionChecks.Column(FeatureColumnName, nameof(FeatureColumnName));
+        OptionChecks.Each(HiddenLayers, nameof(HiddenLayers), 1, MaxUnits, required: false);
+        if (HiddenLayers is null)
+            throw new ArgumentOutOfRangeException(nameof(HiddenLayers), "HiddenLayers must be a list of widths (empty for a linear model).");
+        OptionChecks.Defined(Activation, nameof(Activation));
+        OptionChecks.Fraction(DropoutRate, nameof(DropoutRate));
     }
+
+    /// <summary>The widest layer an option may ask for.</summary>
+    public const int MaxUnits = 65_536;
 }

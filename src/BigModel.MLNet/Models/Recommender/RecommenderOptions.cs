@@ -73,19 +73,18 @@ public sealed class RecommenderOptions : TrainingOptions
     public override void Validate()
     {
         base.Validate();
-        foreach (var (name, value) in new[] { (nameof(UserColumnName), UserColumnName), (nameof(ItemColumnName), ItemColumnName) })
-        {
-            if (string.IsNullOrWhiteSpace(value))
-                throw new ArgumentException($"{name} must name a column.", name);
-        }
-        if (EmbeddingSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), EmbeddingSize, $"{nameof(EmbeddingSize)} must be at least 1.");
-        if (MlpLayers is null || MlpLayers.Any(units => units < 1))
-            throw new ArgumentOutOfRangeException(nameof(MlpLayers), "Every MLP layer needs at least one unit.");
-        if (EmbeddingRegularization < 0)
-            throw new ArgumentOutOfRangeException(nameof(EmbeddingRegularization), EmbeddingRegularization, $"{nameof(EmbeddingRegularization)} must not be negative.");
-        if (NegativeRatio < 1)
-            throw new ArgumentOutOfRangeException(nameof(NegativeRatio), NegativeRatio, $"{nameof(NegativeRatio)} must be at least 1.");
+        OptionChecks.Column(UserColumnName, nameof(UserColumnName));
+        OptionChecks.Column(ItemColumnName, nameof(ItemColumnName));
+        if (Feedback == FeedbackKind.Explicit)
+            OptionChecks.Column(LabelColumnName, nameof(LabelColumnName));
+        OptionChecks.Defined(Architecture, nameof(Architecture));
+        OptionChecks.Defined(Feedback, nameof(Feedback));
+        OptionChecks.Defined(ImplicitLoss, nameof(ImplicitLoss));
+        OptionChecks.Range(EmbeddingSize, nameof(EmbeddingSize), 1, 4096);
+        OptionChecks.Each(MlpLayers, nameof(MlpLayers), 1, Mlp.MlpOptions.MaxUnits);
+        OptionChecks.Range(EmbeddingRegularization, nameof(EmbeddingRegularization), 0, 1000);
+        OptionChecks.Fraction(DropoutRate, nameof(DropoutRate));
+        OptionChecks.Range(NegativeRatio, nameof(NegativeRatio), 1, 1000);
         if (Feedback == FeedbackKind.Implicit && ItemFeatureColumnName is not null)
             throw new ArgumentException($"{nameof(ItemFeatureColumnName)} cannot be used with implicit feedback: sampled negative items have no feature row.", nameof(ItemFeatureColumnName));
         if (Architecture != RecommenderArchitecture.NeuMF && (UserFeatureColumnName ?? ItemFeatureColumnName) is not null)

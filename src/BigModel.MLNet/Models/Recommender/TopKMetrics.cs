@@ -8,6 +8,10 @@ namespace BigModel.MLNet.Models.Recommender;
 /// <param name="Cases">How many held-out interactions were ranked.</param>
 public sealed record TopKMetrics(int K, double HitRate, double Ndcg, int Cases)
 {
+    /// <summary>Held-out interactions that could not be ranked (an unseen user or item, or too few items left to draw
+    /// as negatives) and so count in neither metric.</summary>
+    public int SkippedCases { get; init; }
+
     /// <summary>The metrics from the 0-based rank of each case's held-out item among its candidates.</summary>
     /// <exception cref="ArgumentException">No ranks, a negative rank, or K below 1.</exception>
     public static TopKMetrics FromRanks(IEnumerable<int> ranks, int k)

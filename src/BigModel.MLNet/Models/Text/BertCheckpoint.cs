@@ -112,37 +112,52 @@ internal sealed record BertCheckpoint(BertConfig Config, IReadOnlyDictionary<str
     internal static Dictionary<string, (long[] Shape, float[] Values)> ReadSafetensors(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);
+        long headerLength = bytes.Length >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(bytes) : -1;
+        if (headerLength <= 0 || 8 + headerLength > bytes.Length)
+            throw new InvalidDataException($"'{path}' is not a safetensors file (bad header length).");
+        var data = bytes.AsSpan((int)(8 + headerLength));
+        var tensors = new Dictionary<string, (long[], float[])>(StringComparer.Ordinal);
+        string entryName = "(header)";
         try
         {
-            long headerLength = BinaryPrimitives.ReadInt64LittleEndian(bytes);
-            if (headerLength <= 0 || 8 + headerLength > bytes.Length)
-                throw new InvalidDataException($"'{path}' is not a safetensors file (bad header length).");
             using var header = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
-            var data = bytes.AsSpan((int)(8 + headerLength));
-            var tensors = new Dictionary<string, (long[], float[])>(StringComparer.Ordinal);
             foreach (var entry in header.RootElement.EnumerateObject().Where(e => e.Name != "__metadata__"))
             {
+                entryName = entry.Name;
                 string dtype = entry.Value.GetProperty("dtype").GetString()!;
                 long[] shape = entry.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-                var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(o => (int)o.GetInt64()).ToArray();
-                var raw = data[offsets[0]..offsets[1]];
-                float[]? values = dtype switch
+                long[] offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(o => o.GetInt64()).ToArray();
+                if (!FloatWidths.TryGetValue(dtype, out int width))
                 {
+                    if (dtype.StartsWith('F') || dtype.StartsWith("BF", StringComparison.Ordinal))
+                        throw new InvalidDataException($"Weight '{entry.Name}' in '{path}' is stored as {dtype}, which is not read (F64, F32, F16 and BF16 are).");
+                    continue; // integer buffers such as position_ids
+                }
+                long count = shape.Aggregate(1L, (a, b) => b < 0 ? -1 : a * b);
+                if (shape.Any(d => d < 0) || offsets.Length != 2 || offsets[0] < 0 || offsets[1] > data.Length || offsets[1] - offsets[0] != count * width)
+                    throw new InvalidDataException(
+                        $"Weight '{entry.Name}' in '{path}' has shape [{string.Join(", ", shape)}] of {dtype} ({count * width} bytes), but its data range " +
+                        $"[{string.Join(", ", offsets)}] covers {(offsets.Length == 2 ? offsets[1] - offsets[0] : 0)} of the file's {data.Length} data bytes. The file is damaged.");
+                var raw = data[(int)offsets[0]..(int)offsets[1]];
+                float[] values = dtype switch
+                {
+                    "F64" => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(raw).ToArray().Select(d => (float)d).ToArray(),
                     "F32" => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray(),
                     "F16" => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(raw).ToArray().Select(h => (float)h).ToArray(),
-                    "BF16" => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(raw).ToArray().Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray(),
-                    _ => null, // integer buffers such as position_ids
+                    _ => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(raw).ToArray().Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray(),
                 };
-                if (values is not null)
-                    tensors[EncoderName(entry.Name)] = (shape, values);
+                tensors[EncoderName(entry.Name)] = (shape, values);
             }
             return tensors;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"'{path}' is not a readable safetensors file: {e.Message}", e);
+            throw new InvalidDataException($"'{path}' is not a readable safetensors file (at '{entryName}'): {e.Message}", e);
         }
     }
+
+    /// <summary>Bytes per value of the floating-point types safetensors files hold.</summary>
+    private static readonly Dictionary<string, int> FloatWidths = new() { ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2 };
 
     /// <summary>Reads PyTorch's zipped pickle format (<c>torch.save</c> of a state dict) with TorchSharp.PyBridge.</summary>
     private static Dictionary<string, (long[] Shape, float[] Values)> ReadPickle(string path)

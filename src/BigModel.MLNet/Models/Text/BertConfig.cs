@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BigModel.MLNet.Engine;
 
 namespace BigModel.MLNet.Models.Text;
 
@@ -27,16 +28,17 @@ public sealed record BertConfig
     public double LayerNormEpsilon { get; init; } = 1e-12;
 
     /// <summary>Checks that the sizes make an encoder.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the heads do not divide the width.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is out of its range, or the heads do not divide the width.</exception>
     public void Validate()
     {
-        foreach (var (name, value) in new[] { (nameof(VocabularySize), VocabularySize), (nameof(HiddenSize), HiddenSize), (nameof(Layers), Layers),
-                     (nameof(AttentionHeads), AttentionHeads), (nameof(IntermediateSize), IntermediateSize), (nameof(MaxPositions), MaxPositions),
-                     (nameof(TypeVocabularySize), TypeVocabularySize) })
-        {
-            if (value < 1)
-                throw new ArgumentOutOfRangeException(name, value, "Must be at least 1.");
-        }
+        OptionChecks.Range(VocabularySize, nameof(VocabularySize), 1, 10_000_000);
+        OptionChecks.Range(HiddenSize, nameof(HiddenSize), 1, 16_384);
+        OptionChecks.Range(Layers, nameof(Layers), 1, 256);
+        OptionChecks.Range(AttentionHeads, nameof(AttentionHeads), 1, 1024);
+        OptionChecks.Range(IntermediateSize, nameof(IntermediateSize), 1, 65_536);
+        OptionChecks.Range(MaxPositions, nameof(MaxPositions), 1, 8192);
+        OptionChecks.Range(TypeVocabularySize, nameof(TypeVocabularySize), 1, 1024);
+        OptionChecks.Range(LayerNormEpsilon, nameof(LayerNormEpsilon), 0, 1, minExclusive: true);
         if (HiddenSize % AttentionHeads != 0)
             throw new ArgumentOutOfRangeException(nameof(AttentionHeads), AttentionHeads, $"Must divide {nameof(HiddenSize)} ({HiddenSize}).");
     }
@@ -52,9 +54,23 @@ public sealed record BertConfig
         {
             using var document = JsonDocument.Parse(File.ReadAllText(path));
             var root = document.RootElement;
-            int Size(string key) => root.TryGetProperty(key, out var value) && value.TryGetInt32(out int size) ? size
-                : throw new InvalidDataException($"'{path}' has no integer '{key}'.");
-            return new BertConfig
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"'{path}' must hold a JSON object of settings, but its root is {root.ValueKind}.");
+            JsonElement? Find(string key) => root.TryGetProperty(key, out var value) ? value : null;
+            int Size(string key, int? fallback = null) => Find(key) switch
+            {
+                { ValueKind: JsonValueKind.Number } value when value.TryGetInt32(out int size) => size,
+                null when fallback is int value => value,
+                null => throw new InvalidDataException($"'{path}' has no '{key}'; BERT configurations need it."),
+                { } value => throw new InvalidDataException($"'{path}' has '{key}' = {value.GetRawText()}, where a whole number belongs."),
+            };
+            double Number(string key, double fallback) => Find(key) switch
+            {
+                { ValueKind: JsonValueKind.Number } value => value.GetDouble(),
+                null => fallback,
+                { } value => throw new InvalidDataException($"'{path}' has '{key}' = {value.GetRawText()}, where a number belongs."),
+            };
+            var config = new BertConfig
             {
                 VocabularySize = Size("vocab_size"),
                 HiddenSize = Size("hidden_size"),
@@ -62,9 +78,18 @@ public sealed record BertConfig
                 AttentionHeads = Size("num_attention_heads"),
                 IntermediateSize = Size("intermediate_size"),
                 MaxPositions = Size("max_position_embeddings"),
-                TypeVocabularySize = root.TryGetProperty("type_vocab_size", out var types) ? types.GetInt32() : 2,
-                LayerNormEpsilon = root.TryGetProperty("layer_norm_eps", out var eps) ? eps.GetDouble() : 1e-12,
+                TypeVocabularySize = Size("type_vocab_size", fallback: 2),
+                LayerNormEpsilon = Number("layer_norm_eps", 1e-12),
             };
+            try
+            {
+                config.Validate();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new InvalidDataException($"'{path}' describes no usable encoder: {e.Message}", e);
+            }
+            return config;
         }
         catch (JsonException e)
         {

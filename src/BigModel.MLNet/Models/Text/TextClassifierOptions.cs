@@ -85,16 +85,17 @@ public sealed class TextClassifierOptions : TrainingOptions
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(TextColumnName))
-            throw new ArgumentOutOfRangeException(nameof(TextColumnName), TextColumnName, "A text column is needed.");
-        if (MaxLength < 4)
-            throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "Must be at least 4 (room for [CLS], [SEP] and some text).");
-        if (Dropout is < 0 or >= 1)
-            throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Must be in [0, 1).");
-        if (FrozenLayers < 0)
-            throw new ArgumentOutOfRangeException(nameof(FrozenLayers), FrozenLayers, "Must not be negative.");
+        OptionChecks.Column(LabelColumnName, nameof(LabelColumnName));
+        OptionChecks.Column(TextColumnName, nameof(TextColumnName));
+        if (SecondTextColumnName is not null)
+            OptionChecks.Column(SecondTextColumnName, nameof(SecondTextColumnName));
+        OptionChecks.Range(MaxLength, nameof(MaxLength), 4, Transforms.Text.WordPieceEncoder.MaxTokens);
+        OptionChecks.Defined(Pooling, nameof(Pooling));
+        OptionChecks.Fraction(Dropout, nameof(Dropout));
+        OptionChecks.Range(FrozenLayers, nameof(FrozenLayers), 0, 1000);
         if (PretrainedModelPath is null && VocabularyPath is null)
             throw new ArgumentOutOfRangeException(nameof(VocabularyPath), null, "A vocabulary file is needed (or pretrained weights with a vocab.txt beside them).");
+        ArgumentNullException.ThrowIfNull(Config, nameof(Config));
         if (PretrainedModelPath is null)
             Config.Validate();
     }
