@@ -57,8 +57,8 @@ Train("fasttree", featurize.Append(ml.Regression.Trainers.FastTree(labelColumnNa
 string modelPath = Path.Combine(Path.GetTempPath(), "taxi-fare-mlp.zip");
 ml.Model.Save(mlp, loader.GetOutputSchema(), modelPath);
 var fresh = new MLContext();
-fresh.Deep(); // registers the package's output mapping for Load
-var reloadedMetrics = fresh.Regression.Evaluate(fresh.Model.Load(modelPath, out _).Transform(test), nameof(TaxiTrip.FareAmount));
+// LoadModel checks the file's checksums, then delegates to Model.Load (and registers the package's output mapping).
+var reloadedMetrics = fresh.Regression.Evaluate(fresh.Deep().LoadModel(modelPath, out _).Transform(test), nameof(TaxiTrip.FareAmount));
 Console.WriteLine($"Reloaded MLP from {modelPath}: RMSE {reloadedMetrics.RootMeanSquaredError:F4} (same model, ML.NET + ONNX Runtime only).");
 
 Console.WriteLine(JsonSerializer.Serialize(new { example = "taxi-fare", dataset = Path.GetFileName(testPath), train = trainPath, test = testPath, models = results }));

@@ -36,7 +36,6 @@ public sealed class DeepRecommendationCatalog
     public DeepTrainer Recommender(RecommenderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         return new DeepTrainer(_context, RecommenderSpec.Create(options), options);
     }
 

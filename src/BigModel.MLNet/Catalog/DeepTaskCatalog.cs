@@ -51,7 +51,6 @@ public sealed class DeepTaskCatalog
     public DeepTrainer Mlp(MlpOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         return new DeepTrainer(_context, FeatureVectorSpec($"Mlp{Kind}", options.LabelColumnName, options.FeatureColumnName,
             shape => MlpNetwork.Create(shape, options)), options);
     }
@@ -76,7 +75,6 @@ public sealed class DeepTaskCatalog
     public DeepTrainer Cnn(CnnOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         string image = options.FeatureColumnName;
         var spec = new ModelSpec($"Cnn{Kind}", [new FloatVectorInput(image)], options.LabelColumnName,
             schema => PredictionTask.Create(Kind, schema[options.LabelColumnName]),
@@ -133,7 +131,7 @@ public sealed class DeepTaskCatalog
     public DeepTrainer TextClassifier(TextClassifierOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.Validate(); // before the vocabulary file is read; the trainer checks again
         var encoder = new Transforms.Text.WordPieceEncoder(Transforms.Text.BertVocabulary.Load(TextClassifierBuilder.VocabularyPath(options)), options.LowerCase);
         var texts = new[] { options.TextColumnName, options.SecondTextColumnName }.OfType<string>();
         var spec = new ModelSpec($"TextClassifier{Kind}", [.. texts.Select(text => new TextInput(text, encoder))], options.LabelColumnName,
