@@ -27,6 +27,12 @@ public class ConformanceTests
             (ml, o) => ml.Deep().BinaryClassification.Mlp((MlpOptions)o), Features, Binary),
         new("MlpMulticlass", ml => Keyed(ml, SyntheticData.Multiclass(ml, 40, 1), "Label"), () => new MlpOptions { Epochs = 1, BatchSize = 8, DropoutRate = 0.2 },
             (ml, o) => ml.Deep().MulticlassClassification.Mlp((MlpOptions)o), Features, Multiclass),
+        new("MlpTabular", ml => SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(40, 1)), () => new MlpOptions
+            {
+                FeatureColumnName = "Numbers", LabelColumnName = "Price", CategoricalColumnNames = ["Shop"], Epochs = 1, BatchSize = 8,
+                RegressionLoss = RegressionLoss.Huber,
+            },
+            (ml, o) => ml.Deep().Regression.Mlp((MlpOptions)o), ["Numbers", "Shop", "Price"], Scalar),
         new("SmallCnn", ml => Keyed(ml, SyntheticImages.Load(ml, 40, 1), "Label"), () => new CnnOptions
             {
                 ImageHeight = SyntheticImages.Size, ImageWidth = SyntheticImages.Size, Filters = [4], DenseUnits = 8, Epochs = 1, BatchSize = 8,

@@ -47,12 +47,19 @@ public sealed class DeepTaskCatalog
         return Mlp(options);
     }
 
-    /// <summary>A multi-layer perceptron configured by <paramref name="options"/>.</summary>
+    /// <summary>
+    /// A multi-layer perceptron configured by <paramref name="options"/>: numeric features (standardised inside the
+    /// network by default) and, optionally, categorical key columns learned as embeddings.
+    /// </summary>
     public DeepTrainer Mlp(MlpOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new DeepTrainer(_context, FeatureVectorSpec($"Mlp{Kind}", options.LabelColumnName, options.FeatureColumnName,
-            shape => MlpNetwork.Create(shape, options)), options);
+        var inputs = new List<ModelInput> { new FloatVectorInput(options.FeatureColumnName) };
+        inputs.AddRange((options.CategoricalColumnNames ?? []).Select(column => new KeyInput(column)));
+        var spec = new ModelSpec($"Mlp{Kind}", inputs, options.LabelColumnName,
+            schema => PredictionTask.Create(Kind, schema[options.LabelColumnName], options),
+            request => TabularMlp.Build(request, options));
+        return new DeepTrainer(_context, spec, options);
     }
 
     /// <summary>A small convolutional network (conv–batch-norm–ReLU–pool blocks, dropout, dense) on an image column;
@@ -77,7 +84,7 @@ public sealed class DeepTaskCatalog
         ArgumentNullException.ThrowIfNull(options);
         string image = options.FeatureColumnName;
         var spec = new ModelSpec($"Cnn{Kind}", [new FloatVectorInput(image)], options.LabelColumnName,
-            schema => PredictionTask.Create(Kind, schema[options.LabelColumnName]),
+            schema => PredictionTask.Create(Kind, schema[options.LabelColumnName], options),
             request =>
             {
                 int expected = options.ImageChannels * options.ImageHeight * options.ImageWidth;
@@ -135,7 +142,7 @@ public sealed class DeepTaskCatalog
         var encoder = new Transforms.Text.WordPieceEncoder(Transforms.Text.BertVocabulary.Load(TextClassifierBuilder.VocabularyPath(options)), options.LowerCase);
         var texts = new[] { options.TextColumnName, options.SecondTextColumnName }.OfType<string>();
         var spec = new ModelSpec($"TextClassifier{Kind}", [.. texts.Select(text => new TextInput(text, encoder))], options.LabelColumnName,
-            schema => PredictionTask.Create(Kind, schema[options.LabelColumnName]),
+            schema => PredictionTask.Create(Kind, schema[options.LabelColumnName], options),
             request => TextClassifierBuilder.Build(options, encoder.Vocabulary, request.Task.OutputSize));
         return new DeepTrainer(_context, spec, options);
     }
@@ -155,14 +162,12 @@ public sealed class DeepTaskCatalog
         string labelColumnName = "Label", string featureColumnName = "Features", LossFunction? loss = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var spec = FeatureVectorSpec($"Custom{Kind}", labelColumnName, featureColumnName, shape => network(shape)
-            ?? throw new InvalidOperationException($"The network factory given to {nameof(Custom)} returned null; it must return a new module."));
-        return new DeepTrainer(_context, spec with { VerifyExportBeforeTraining = true }, options ?? new TrainingOptions(), loss);
+        options ??= new TrainingOptions();
+        var spec = new ModelSpec($"Custom{Kind}", [new FloatVectorInput(featureColumnName)], labelColumnName,
+            schema => PredictionTask.Create(Kind, schema[labelColumnName], options),
+            request => BuiltNetwork.FromModule(network(new NetworkShape(request.InputSizes[0], request.Task.OutputSize))
+                ?? throw new InvalidOperationException($"The network factory given to {nameof(Custom)} returned null; it must return a new module.")),
+            VerifyExportBeforeTraining: true);
+        return new DeepTrainer(_context, spec, options, loss);
     }
-
-    /// <summary>A network over one feature vector, predicting the label under this catalog's task.</summary>
-    private ModelSpec FeatureVectorSpec(string name, string label, string features, Func<NetworkShape, nn.Module<Tensor, Tensor>> network) =>
-        new(name, [new FloatVectorInput(features)], label,
-            schema => PredictionTask.Create(Kind, schema[label]),
-            request => BuiltNetwork.FromModule(network(new NetworkShape(request.InputSizes[0], request.Task.OutputSize))));
 }

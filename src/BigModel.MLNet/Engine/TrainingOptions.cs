@@ -77,6 +77,23 @@ public class TrainingOptions
     /// </summary>
     public bool BucketByLength { get; set; } = true;
 
+    /// <summary>
+    /// Regression: train on the label standardised with the training data's mean and standard deviation, and undo it in
+    /// the model's head, so that <c>Score</c> stays in the label's units (in <c>Transform</c>, saved models and ONNX
+    /// exports) while the network learns numbers near 0 whatever the label's scale. Losses in the history are then on
+    /// the standardised label (1 is what predicting the mean scores with squared error).
+    /// </summary>
+    [BooleanChoice(defaultValue: true)]
+    public bool StandardizeLabel { get; set; } = true;
+
+    /// <summary>Regression: the loss.</summary>
+    public RegressionLoss RegressionLoss { get; set; } = RegressionLoss.SquaredError;
+
+    /// <summary>Regression with <see cref="Engine.RegressionLoss.Huber"/>: where the loss turns from squared to linear, in
+    /// standard deviations of the label when it is standardised.</summary>
+    [Range(0.1, 10.0, init: 1.0, logBase: true)]
+    public double HuberDelta { get; set; } = 1.0;
+
     /// <summary>Where training runs; see <see cref="DeviceKind"/>.</summary>
     public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
@@ -110,6 +127,8 @@ public class TrainingOptions
         OptionChecks.Defined(Schedule, nameof(Schedule));
         OptionChecks.Defined(EarlyStoppingMetric, nameof(EarlyStoppingMetric));
         OptionChecks.Defined(Device, nameof(Device));
+        OptionChecks.Defined(RegressionLoss, nameof(RegressionLoss));
+        OptionChecks.Range(HuberDelta, nameof(HuberDelta), 0, 1e6, minExclusive: true);
     }
 
     /// <summary>The most epochs a run may ask for.</summary>

@@ -72,6 +72,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             var split = _context.Data.TrainTestSplit(trainData, _options.ValidationFraction, seed: seed);
             (trainData, validationData) = (split.TrainSet, split.TestSet);
         }
+        task.Adapt(trainData, _spec.LabelColumn);
         var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
         var training = Source(trainData, task, "training", seed, augment);
         var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null);

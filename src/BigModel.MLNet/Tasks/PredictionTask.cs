@@ -36,6 +36,12 @@ internal abstract class PredictionTask : ITrainingTask
     /// <summary>A reader of the label column holding up to <paramref name="capacity"/> rows.</summary>
     public abstract BatchColumnReader CreateLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity);
 
+    /// <summary>Learns what the task needs from the training data before training (the regression label's scale);
+    /// nothing by default.</summary>
+    public virtual void Adapt(IDataView trainingData, string? labelColumn)
+    {
+    }
+
     /// <summary>
     /// Turns a batch read from the data into the batch the network trains on; the identity except where the task
     /// adds rows of its own (negative samples for implicit feedback).
@@ -69,10 +75,10 @@ internal abstract class PredictionTask : ITrainingTask
         return builder.ToSchema();
     }
 
-    /// <summary>Checks the label column's type and creates the task it implies.</summary>
-    public static PredictionTask Create(PredictionKind kind, DataViewSchema.Column label) => kind switch
+    /// <summary>Checks the label column's type and creates the task it implies, as <paramref name="options"/> ask.</summary>
+    public static PredictionTask Create(PredictionKind kind, DataViewSchema.Column label, TrainingOptions options) => kind switch
     {
-        PredictionKind.Regression => RegressionTask.For(label),
+        PredictionKind.Regression => RegressionTask.For(label, options),
         PredictionKind.BinaryClassification => BinaryClassificationTask.For(label),
         PredictionKind.MulticlassClassification => MulticlassClassificationTask.For(label),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown prediction kind."),

@@ -15,7 +15,7 @@ public class DataViewBatchSourceTests
     {
         var ml = new MLContext(1);
         var data = SyntheticData.Regression(ml, rows, 1);
-        var task = PredictionTask.Create(PredictionKind.Regression, data.Schema["Label"]);
+        var task = PredictionTask.Create(PredictionKind.Regression, data.Schema["Label"], new BigModel.MLNet.Engine.TrainingOptions());
         return (data, new DataViewBatchSource(data, [new FloatVectorInput("Features")], "Label", task, batchSize, pool, "training", seed: 1));
     }
 
@@ -72,7 +72,7 @@ public class DataViewBatchSourceTests
         var data = ml.Data.LoadFromEnumerable(rows);
         var vocabulary = SyntheticText.WriteVocabulary(Path.Combine(Path.GetTempPath(), $"bigmodel-bucket-{Environment.ProcessId}"));
         var encoder = new BigModel.MLNet.Transforms.Text.WordPieceEncoder(BigModel.MLNet.Transforms.Text.BertVocabulary.Load(vocabulary), true);
-        var task = PredictionTask.Create(PredictionKind.Regression, data.Schema["Label"]);
+        var task = PredictionTask.Create(PredictionKind.Regression, data.Schema["Label"], new BigModel.MLNet.Engine.TrainingOptions());
         (List<float> Labels, double TokenShare) Read(int pool, bool bucket = true)
         {
             var source = new DataViewBatchSource(data, [new TextInput("Text", encoder)], "Label", task, 20, pool, "training", seed: 1,

@@ -9,7 +9,9 @@ namespace BigModel.MLNet.Glue.Columns;
 /// <param name="column">The label column.</param>
 /// <param name="capacity">Rows the reader holds.</param>
 /// <param name="minimum">The smallest valid label (0 for ratings), or null for any finite value.</param>
-internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity, float? minimum = null) : BatchColumnReader(row, column)
+/// <param name="scale">Stores (label − mean) / std when given: the standardised label regression trains on.</param>
+internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column column, int capacity, float? minimum = null,
+    (float Mean, float Std)? scale = null) : BatchColumnReader(row, column)
 {
     private readonly ValueGetter<float> _getter = row.GetGetter<float>(column);
     private readonly float[] _buffer = new float[capacity];
@@ -30,7 +32,7 @@ internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column c
         if (value < minimum)
             throw BadValue($"holds the label {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}, below the smallest valid value {minimum}",
                 "Fix or filter those rows (mlContext.Data.FilterRowsByColumn).");
-        _buffer[slot] = value;
+        _buffer[slot] = scale is { } s ? (value - s.Mean) / s.Std : value;
     }
 
     public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => tensor(Gather(_buffer, 1, slots), [slots.Length], device: device);

@@ -9,8 +9,21 @@ public sealed class MlpOptions : TrainingOptions
     /// <summary>The label column: <c>Single</c> for regression, <c>Boolean</c> for binary, a key for multiclass.</summary>
     public string LabelColumnName { get; set; } = "Label";
 
-    /// <summary>The feature column: a known-size vector of <c>Single</c>.</summary>
+    /// <summary>The numeric feature column: a known-size vector of <c>Single</c>.</summary>
     public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>
+    /// Categorical columns as keys (from <c>MapValueToKey</c>), each learned as an embedding beside the numeric features
+    /// (entity embeddings) instead of one-hot columns. A key the mapping never saw (0) has an embedding of its own.
+    /// </summary>
+    public string[] CategoricalColumnNames { get; set; } = [];
+
+    /// <summary>
+    /// Standardise the numeric features inside the network with the training data's mean and deviation (exported with
+    /// the model), so that unnormalised inputs train well; harmless for features already normalised.
+    /// </summary>
+    [BooleanChoice(defaultValue: true)]
+    public bool NormalizeFeatures { get; set; } = true;
 
     /// <summary>Units of each hidden layer, input side first.</summary>
     public int[] HiddenLayers { get; set; } = [128, 64];
@@ -32,6 +45,10 @@ public sealed class MlpOptions : TrainingOptions
         base.Validate();
         OptionChecks.Column(LabelColumnName, nameof(LabelColumnName));
         OptionChecks.Column(FeatureColumnName, nameof(FeatureColumnName));
+        if (CategoricalColumnNames is null)
+            throw new ArgumentOutOfRangeException(nameof(CategoricalColumnNames), "CategoricalColumnNames must be a list (empty for none).");
+        foreach (string column in CategoricalColumnNames)
+            OptionChecks.Column(column, nameof(CategoricalColumnNames));
         OptionChecks.Each(HiddenLayers, nameof(HiddenLayers), 1, MaxUnits, required: false);
         if (HiddenLayers is null)
             throw new ArgumentOutOfRangeException(nameof(HiddenLayers), "HiddenLayers must be a list of widths (empty for a linear model).");

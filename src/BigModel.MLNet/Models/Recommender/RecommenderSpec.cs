@@ -23,7 +23,7 @@ internal static class RecommenderSpec
             inputs,
             explicitFeedback ? options.LabelColumnName : null,
             schema => explicitFeedback
-                ? RegressionTask.For(schema[options.LabelColumnName], minimum: 0)
+                ? RegressionTask.Unscaled(schema[options.LabelColumnName], minimum: 0)
                 : new ImplicitFeedbackTask(KeyColumnReader.KeyCount(schema[options.ItemColumnName]), options.NegativeRatio, options.ImplicitLoss),
             request =>
             {

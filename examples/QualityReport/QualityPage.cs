@@ -1,0 +1,17 @@
+namespace BigModel.MLNet.Examples.Quality;
+
+/// <summary>docs/quality.md: what the table measures, then the table of one run.</summary>
+internal static class QualityPage
+{
+    public static string Render(string table) => $"""
+        # Model quality against ML.NET's baselines
+
+        Written by `examples/QualityReport` from one run; do not edit by hand. Each row trains one of the package's
+        models on a shared real dataset (`../shared/data`, split as its SOURCE.md suggests) and ML.NET's strongest
+        one-line baseline on the same split in the same run. Ratio = ours / baseline (below 1 wins for errors, above 1
+        for accuracies); a bold value beats or equals the baseline. "Defaults" is what a new user writes; "recommended"
+        adds the README's recommended settings.
+
+        {table}
+        """;
+}

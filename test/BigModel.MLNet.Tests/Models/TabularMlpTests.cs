@@ -1,0 +1,105 @@
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Models.Mlp;
+using BigModel.MLNet.Tests.Fixtures;
+using Microsoft.ML;
+
+namespace BigModel.MLNet.Tests.Models;
+
+/// <summary>The MLP on tabular data as it arrives: unscaled labels and features, categorical columns, heavy tails.</summary>
+[TestClass]
+public class TabularMlpTests
+{
+    private static MlpOptions Options(bool categories = true) => new()
+    {
+        FeatureColumnName = "Numbers", LabelColumnName = "Price", CategoricalColumnNames = categories ? ["Shop"] : [],
+        Epochs = 25, LearningRate = 3e-3,
+    };
+
+    private static double Rmse(MLContext ml, ITransformer model, IDataView test) =>
+        ml.Regression.Evaluate(model.Transform(test), labelColumnName: "Price").RootMeanSquaredError;
+
+    [TestMethod]
+    public void LabelScaleDoesNotMatter()
+    {
+        // The same problem with prices in units and in ten-thousandths: relative errors must agree, and Score must be in
+        // the label's own units (Transform, saved model).
+        var ml = new MLContext(1);
+        double Relative(float scale)
+        {
+            var train = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(2000, 1, labelScale: scale));
+            var test = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(500, 2, labelScale: scale), SyntheticTabular.Generate(2000, 1));
+            var estimator = ml.Deep().Regression.Mlp(Options());
+            var model = estimator.Fit(train);
+            EstimatorConformance.Check(ml, estimator, model, train, test, "Score");
+            return Rmse(ml, model, test) / scale;
+        }
+        // Float rounding differs between the scales, so the runs are not bit-identical: both must simply be good.
+        double plain = Relative(1), tiny = Relative(1e-4f);
+        Assert.IsLessThan(100, plain, $"RMSE {plain:F1} on prices with a standard deviation near 1,300");
+        Assert.IsLessThan(100, tiny, $"RMSE {tiny:F1} (in units of 1e-4) on prices scaled by 1e-4");
+
+        var unscaled = Options();
+        unscaled.StandardizeLabel = false;
+        var train = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(2000, 1));
+        var test = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(500, 2), SyntheticTabular.Generate(2000, 1));
+        double raw = Rmse(ml, ml.Deep().Regression.Mlp(unscaled).Fit(train), test);
+        Assert.IsGreaterThan(3 * plain, raw, $"without standardisation the same budget leaves RMSE {raw:F0} (with: {plain:F0})");
+    }
+
+    [TestMethod]
+    public void UnnormalisedFeaturesTrainAsWellAsNormalisedOnes()
+    {
+        var ml = new MLContext(1);
+        double Error(float featureScale, bool normalize)
+        {
+            var options = Options();
+            options.NormalizeFeatures = normalize;
+            var train = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(2000, 1, featureScale: featureScale));
+            var test = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(500, 2, featureScale: featureScale), SyntheticTabular.Generate(2000, 1));
+            return Rmse(ml, ml.Deep().Regression.Mlp(options).Fit(train), test);
+        }
+        double small = Error(1e-3f, normalize: true), large = Error(1, normalize: true), off = Error(1, normalize: false);
+        Assert.AreEqual(small, large, 0.2 * small, $"RMSE {small:F1} with features near 1, {large:F1} with features in the thousands");
+        Assert.IsGreaterThan(2 * large, off, $"without in-network standardisation: {off:F1}");
+    }
+
+    [TestMethod]
+    public void CategoricalColumnsAreLearnedAsEmbeddingsAndUnseenValuesStillScore()
+    {
+        var ml = new MLContext(1);
+        var rows = SyntheticTabular.Generate(2000, 1);
+        var train = SyntheticTabular.Keyed(ml, rows);
+        var test = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(500, 2), rows);
+        var estimator = ml.Deep().Regression.Mlp(Options());
+        var model = estimator.Fit(train);
+        double withShops = Rmse(ml, model, test);
+        double without = Rmse(ml, ml.Deep().Regression.Mlp(Options(categories: false)).Fit(train), test);
+        Assert.IsLessThan(0.5 * without, withShops, $"RMSE {withShops:F0} with the shop embedded, {without:F0} without it");
+
+        // A shop the key mapping never saw is key 0: it scores (no exception, a finite price), before and after saving.
+        var unseen = SyntheticTabular.Keyed(ml, [new SyntheticTabular.Row { Numbers = [5000, 600], Shop = "harbour", Price = 3000 }], rows);
+        Assert.IsTrue(float.IsFinite(ColumnValues.Read(model.Transform(unseen), "Score")[0]));
+        EstimatorConformance.Check(ml, estimator, model, train, unseen, "Score");
+    }
+
+    [TestMethod]
+    public void HuberLossResistsOutliersInTheLabel()
+    {
+        // 3% of the training prices are wrong by a factor of 50 (typos); the clean test set shows who was misled.
+        var ml = new MLContext(1);
+        var rows = SyntheticTabular.Generate(2000, 1);
+        var random = new Random(3);
+        foreach (var row in rows.Where(_ => random.NextDouble() < 0.03))
+            row.Price *= 50;
+        var train = SyntheticTabular.Keyed(ml, rows);
+        var test = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(500, 2), rows);
+        double Mae(RegressionLoss loss)
+        {
+            var options = Options();
+            options.RegressionLoss = loss;
+            return ml.Regression.Evaluate(ml.Deep().Regression.Mlp(options).Fit(train).Transform(test), labelColumnName: "Price").MeanAbsoluteError;
+        }
+        double squared = Mae(RegressionLoss.SquaredError), huber = Mae(RegressionLoss.Huber);
+        Assert.IsLessThan(0.5 * squared, huber, $"MAE {huber:F0} with Huber loss, {squared:F0} with squared error");
+    }
+}
