@@ -19,11 +19,15 @@ public sealed class MlpOptions : TrainingOptions
     public string[] CategoricalColumnNames { get; set; } = [];
 
     /// <summary>
-    /// Standardise the numeric features inside the network with the training data's mean and deviation (exported with
-    /// the model), so that unnormalised inputs train well; harmless for features already normalised.
+    /// How the numeric features are encoded inside the network, from the training data (saved with the model), so that
+    /// unnormalised, skewed or heavy-tailed inputs train well without preparation; harmless for normalised ones.
     /// </summary>
-    [BooleanChoice(defaultValue: true)]
-    public bool NormalizeFeatures { get; set; } = true;
+    public NumericEncoding NumericEncoding { get; set; } = NumericEncoding.QuantileBins;
+
+    /// <summary>With <see cref="Mlp.NumericEncoding.QuantileBins"/>: bins per numeric feature (fewer for features with
+    /// fewer distinct values).</summary>
+    [Range(2, 128, init: 32, logBase: true)]
+    public int QuantileBins { get; set; } = 32;
 
     /// <summary>Units of each hidden layer, input side first.</summary>
     public int[] HiddenLayers { get; set; } = [128, 64];
@@ -53,6 +57,8 @@ public sealed class MlpOptions : TrainingOptions
         if (HiddenLayers is null)
             throw new ArgumentOutOfRangeException(nameof(HiddenLayers), "HiddenLayers must be a list of widths (empty for a linear model).");
         OptionChecks.Defined(Activation, nameof(Activation));
+        OptionChecks.Defined(NumericEncoding, nameof(NumericEncoding));
+        OptionChecks.Range(QuantileBins, nameof(QuantileBins), 2, 1024);
         OptionChecks.Fraction(DropoutRate, nameof(DropoutRate));
     }
 

@@ -8,20 +8,23 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Models.Mlp;
 
 /// <summary>
-/// The MLP preset for tabular data as it is: the numeric feature vector, standardised inside the network from the
-/// training data's statistics, next to one learned embedding per categorical key column (entity embeddings), then the
-/// hidden layers of <see cref="MlpNetwork"/>. Key 0 (a category the key mapping never saw) has a row of its own,
-/// starting at zero.
+/// The MLP preset for tabular data as it is: the numeric feature vector, encoded inside the network from the training
+/// data (<see cref="NumericEncoding"/>: standardised, and by default also piecewise-linear over quantile bins), next to
+/// one learned embedding per categorical key column (entity embeddings), then the hidden layers of
+/// <see cref="MlpNetwork"/>. Key 0 (a category the key mapping never saw) has a row of its own, starting at zero.
 /// </summary>
 internal sealed class TabularMlp : nn.Module
 {
-    private readonly Standardization? numbers;
+    private readonly Standardization? standardization;
+    private readonly PiecewiseLinearEncoding? bins;
     private readonly ModuleList<Embedding> categories;
     private readonly Sequential body;
 
-    private TabularMlp(Standardization? numbers, Embedding[] categories, Sequential body) : base(nameof(TabularMlp))
+    private TabularMlp(Standardization? standardization, PiecewiseLinearEncoding? bins, Embedding[] categories, Sequential body)
+        : base(nameof(TabularMlp))
     {
-        this.numbers = numbers;
+        this.standardization = standardization;
+        this.bins = bins;
         this.categories = nn.ModuleList(categories);
         this.body = body;
         RegisterComponents();
@@ -30,16 +33,19 @@ internal sealed class TabularMlp : nn.Module
     /// <summary>Builds the network for <paramref name="request"/>: input 0 is the feature vector, the others are keys.</summary>
     public static BuiltNetwork Build(NetworkRequest request, MlpOptions options)
     {
-        int width = request.InputSizes[0];
-        Standardization? numbers = null;
-        if (options.NormalizeFeatures)
+        Standardization? standardization = null;
+        PiecewiseLinearEncoding? bins = null;
+        if (options.NumericEncoding != NumericEncoding.None)
         {
             var (mean, std) = ColumnStatistics.Of(request.TrainingData, options.FeatureColumnName);
-            numbers = new Standardization(mean, std);
+            standardization = new Standardization(mean, std);
         }
+        if (options.NumericEncoding == NumericEncoding.QuantileBins)
+            bins = PiecewiseLinearEncoding.Fit(request.TrainingData, options.FeatureColumnName, options.QuantileBins);
         var categories = request.InputSizes.Skip(1).Select(Embedding).ToArray();
-        int inputWidth = width + categories.Sum(e => (int)e.weight!.shape[1]);
-        var network = new TabularMlp(numbers, categories, MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options));
+        int inputWidth = request.InputSizes[0] + (bins?.Width ?? 0) + categories.Sum(e => (int)e.weight!.shape[1]);
+        var body = MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options);
+        var network = new TabularMlp(standardization, bins, categories, body);
         return new BuiltNetwork(new TrainableNetwork(network, network.Forward), network.ExportOnnx);
     }
 
@@ -61,7 +67,10 @@ internal sealed class TabularMlp : nn.Module
     public Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
         using var scope = NewDisposeScope();
-        var parts = new List<Tensor> { numbers is null ? inputs[0] : numbers.call(inputs[0]) };
+        var numbers = inputs[0];
+        var parts = new List<Tensor> { standardization is null ? numbers : standardization.call(numbers) };
+        if (bins is not null)
+            parts.Add(bins.call(numbers));
         for (int i = 0; i < categories.Count; i++)
             parts.Add(categories[i].call(inputs[i + 1]));
         var joined = parts.Count == 1 ? parts[0] : cat(parts, 1);
@@ -70,7 +79,10 @@ internal sealed class TabularMlp : nn.Module
 
     public string ExportOnnx(OnnxGraph graph, IReadOnlyList<string> inputs)
     {
-        var parts = new List<string> { numbers is null ? inputs[0] : LayerExporter.Export(graph, numbers, inputs[0]) };
+        string numbers = inputs[0];
+        var parts = new List<string> { standardization is null ? numbers : LayerExporter.Export(graph, standardization, numbers) };
+        if (bins is not null)
+            parts.Add(LayerExporter.Export(graph, bins, numbers));
         for (int i = 0; i < categories.Count; i++)
         {
             var table = categories[i].weight!;

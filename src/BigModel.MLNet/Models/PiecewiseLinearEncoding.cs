@@ -1,0 +1,94 @@
+using BigModel.MLNet.Export;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace BigModel.MLNet.Models;
+
+/// <summary>
+/// Piecewise-linear encoding of numeric features (Gorishniy et al., "On Embeddings for Numerical Features in Tabular
+/// Deep Learning", 2022): each feature becomes one value per bin between quantiles of the training data — 0 below the
+/// bin, 1 above it, linear inside; the first bin is open below and the last above, so values beyond the training range
+/// still move the encoding. The network then sees where a value lies in its feature's distribution, so skew, heavy
+/// tails and odd units stop mattering. Exported to ONNX as Gather, Sub, Mul, Max and Min.
+/// </summary>
+internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnxExportable
+{
+    private const float Far = 3e38f;
+    private readonly Tensor feature;
+    private readonly Tensor left;
+    private readonly Tensor inverse_width;
+    private readonly Tensor lower;
+    private readonly Tensor upper;
+
+    /// <param name="edges">Per feature, its strictly increasing bin edges; fewer than two means the feature gets no bins.</param>
+    public PiecewiseLinearEncoding(IReadOnlyList<float[]> edges) : base(nameof(PiecewiseLinearEncoding))
+    {
+        var bins = edges.SelectMany((e, f) => Enumerable.Range(0, Math.Max(0, e.Length - 1)).Select(b => (Feature: f, Edges: e, Bin: b))).ToList();
+        Width = bins.Count;
+        feature = tensor(bins.Select(b => (long)b.Feature).ToArray(), [Width]).DetachFromDisposeScope();
+        left = tensor(bins.Select(b => b.Edges[b.Bin]).ToArray(), [Width]).DetachFromDisposeScope();
+        inverse_width = tensor(bins.Select(b => 1 / (b.Edges[b.Bin + 1] - b.Edges[b.Bin])).ToArray(), [Width]).DetachFromDisposeScope();
+        lower = tensor(bins.Select(b => b.Bin == 0 ? -Far : 0f).ToArray(), [Width]).DetachFromDisposeScope();
+        upper = tensor(bins.Select(b => b.Bin == b.Edges.Length - 2 ? Far : 1f).ToArray(), [Width]).DetachFromDisposeScope();
+        RegisterComponents();
+    }
+
+    /// <summary>The encoded width: the bins of all features.</summary>
+    public int Width { get; }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var position = (input.index_select(1, feature) - left) * inverse_width;
+        return position.clamp(lower, upper).MoveToOuterDisposeScope();
+    }
+
+    public string ExportOnnx(OnnxGraph graph, string input, ModuleExporter export)
+    {
+        string Floats(string hint, Tensor value) => graph.AddInitializer(hint, LayerExporter.ToArray(value), Width);
+        long[] features = feature.data<long>().ToArray();
+        string gathered = graph.AddNode("Gather", [input, graph.AddInitializer("ple_feature", features, Width)], null, OnnxAttribute.Of("axis", 1L));
+        string position = graph.AddNode("Mul", [graph.AddNode("Sub", [gathered, Floats("ple_left", left)]), Floats("ple_inverse_width", inverse_width)]);
+        return graph.AddNode("Min", [graph.AddNode("Max", [position, Floats("ple_lower", lower)]), Floats("ple_upper", upper)]);
+    }
+
+    /// <summary>
+    /// Bin edges at <paramref name="bins"/> + 1 quantiles of each slot of <paramref name="column"/> (repeated quantiles
+    /// merge, so a 0/1 feature gets one bin), from at most 100,000 rows of <paramref name="data"/>.
+    /// </summary>
+    public static PiecewiseLinearEncoding Fit(IDataView data, string column, int bins)
+    {
+        var col = data.Schema[column];
+        int width = ((VectorDataViewType)col.Type).Size;
+        var values = Enumerable.Range(0, width).Select(_ => new List<float>()).ToArray();
+        using (var cursor = data.GetRowCursor([col]))
+        {
+            var getter = cursor.GetGetter<VBuffer<float>>(col);
+            VBuffer<float> row = default;
+            for (int n = 0; n < 100_000 && cursor.MoveNext(); n++)
+            {
+                getter(ref row);
+                int slot = 0;
+                foreach (float x in row.DenseValues())
+                {
+                    if (float.IsFinite(x))
+                        values[slot].Add(x);
+                    slot++;
+                }
+            }
+        }
+        return new PiecewiseLinearEncoding(values.Select(v => Quantiles(v, bins)).ToList());
+    }
+
+    private static float[] Quantiles(List<float> values, int bins)
+    {
+        if (values.Count == 0)
+            return [];
+        values.Sort();
+        return Enumerable.Range(0, bins + 1)
+            .Select(q => values[(int)Math.Round((double)q / bins * (values.Count - 1))])
+            .Distinct()
+            .ToArray();
+    }
+}
