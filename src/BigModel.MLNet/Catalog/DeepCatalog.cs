@@ -66,16 +66,19 @@ public sealed class DeepCatalog
     public Transforms.Images.ImageAugmentingEstimator AugmentImages(string columnName, Transforms.Images.ImageAugmentationOptions options) =>
         new(columnName, options);
 
-    /// <summary>Training-time image augmentation (see <see cref="AugmentImages(string, Transforms.Images.ImageAugmentationOptions)"/>).</summary>
+    /// <summary>Training-time image augmentation (see <see cref="AugmentImages(string, Transforms.Images.ImageAugmentationOptions)"/>);
+    /// every change is off unless asked for, since a flip or turn that suits photos corrupts digits and text.</summary>
     /// <param name="columnName">The image column.</param>
     /// <param name="horizontalFlip">Flip left–right with probability ½.</param>
     /// <param name="rotationDegrees">Rotate within ± this many degrees (0 = off).</param>
     /// <param name="cropPadding">Translate by up to this many pixels (0 = off).</param>
-    public Transforms.Images.ImageAugmentingEstimator AugmentImages(string columnName = "Image", bool horizontalFlip = true, double rotationDegrees = 0,
-        int cropPadding = 0) =>
+    /// <param name="verticalFlip">Flip upside down with probability ½.</param>
+    public Transforms.Images.ImageAugmentingEstimator AugmentImages(string columnName = "Image", bool horizontalFlip = false, double rotationDegrees = 0,
+        int cropPadding = 0, bool verticalFlip = false) =>
         AugmentImages(columnName, new Transforms.Images.ImageAugmentationOptions
         {
-            RandomHorizontalFlip = horizontalFlip, RandomRotationDegrees = rotationDegrees, RandomCropPadding = cropPadding,
+            RandomHorizontalFlip = horizontalFlip, RandomVerticalFlip = verticalFlip, RandomRotationDegrees = rotationDegrees,
+            RandomCropPadding = cropPadding,
         });
 
     /// <summary>

@@ -18,7 +18,9 @@ internal sealed class ImageAugmentation(ImageAugmentationOptions options, int ch
         long rows = pixels.shape[0];
         var images = pixels.view(-1, channels, height, width);
         if (options.RandomHorizontalFlip)
-            images = Flip(images, random);
+            images = Flip(images, random, dimension: 3);
+        if (options.RandomVerticalFlip)
+            images = Flip(images, random, dimension: 2);
         if (options.RandomRotationDegrees > 0)
             images = Rotate(images, random, options.RandomRotationDegrees);
         if (options.RandomCropPadding > 0)
@@ -30,14 +32,15 @@ internal sealed class ImageAugmentation(ImageAugmentationOptions options, int ch
         return batch with { Inputs = inputs };
     }
 
-    private static Tensor Flip(Tensor images, Random random)
+    /// <summary>Flips a random half of the images along <paramref name="dimension"/> (3: left–right, 2: upside down).</summary>
+    private static Tensor Flip(Tensor images, Random random, long dimension)
     {
         long[] chosen = Enumerable.Range(0, (int)images.shape[0]).Where(_ => random.Next(2) == 1).Select(i => (long)i).ToArray();
         if (chosen.Length == 0)
             return images;
         var result = images.clone();
         var index = tensor(chosen, device: images.device);
-        result.index_copy_(0, index, images.index_select(0, index).flip(3));
+        result.index_copy_(0, index, images.index_select(0, index).flip(dimension));
         return result;
     }
 

@@ -7,9 +7,13 @@ namespace BigModel.MLNet.Transforms.Images;
 /// <summary>The random changes <c>ml.Deep().AugmentImages</c> asks the image trainers to make to training images.</summary>
 public sealed record ImageAugmentationOptions
 {
-    /// <summary>Flip each image left–right with probability ½.</summary>
+    /// <summary>Flip each image left–right with probability ½ (not for digits, text or anything with a handedness).</summary>
     [BooleanChoice(defaultValue: false)]
     public bool RandomHorizontalFlip { get; init; }
+
+    /// <summary>Flip each image upside down with probability ½ (aerial and microscope images, not photos of scenes).</summary>
+    [BooleanChoice(defaultValue: false)]
+    public bool RandomVerticalFlip { get; init; }
 
     /// <summary>Rotate each image by a random angle within ± this many degrees (0 = off; 10–15 is usual).</summary>
     [Range(0.0, 30.0, init: 0.0)]
@@ -26,7 +30,7 @@ public sealed record ImageAugmentationOptions
     public double RandomErasingProbability { get; init; }
 
     /// <summary>Whether any change is asked for.</summary>
-    public bool IsActive => RandomHorizontalFlip || RandomRotationDegrees > 0 || RandomCropPadding > 0 || RandomErasingProbability > 0;
+    public bool IsActive => RandomHorizontalFlip || RandomVerticalFlip || RandomRotationDegrees > 0 || RandomCropPadding > 0 || RandomErasingProbability > 0;
 
     /// <summary>Checks the values, naming the first that is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range.</exception>

@@ -97,6 +97,28 @@ public class CnnTests
     }
 
     [TestMethod]
+    public void FlipsAreOptInAndVerticalFlipTurnsImagesUpsideDown()
+    {
+        var ml = new MLContext(1);
+        Assert.IsFalse(ImageAugmentingEstimator.ReadMark(ml.Deep().AugmentImages("Image").Fit(SyntheticImages.Load(ml, 3, 1))
+            .Transform(SyntheticImages.Load(ml, 3, 1)).Schema["Image"])?.IsActive ?? false, "the short overload changes nothing unless asked");
+
+        // A 4×4 image lit on its top row: flipped upside down, the light is on the bottom row; never left–right.
+        var image = new float[16];
+        for (int x = 0; x < 4; x++)
+            image[x] = 1;
+        using var pixels = tensor(Enumerable.Repeat(image, 32).SelectMany(p => p).ToArray(), [32, 16]);
+        using var target = zeros(32);
+        var vertical = new ImageAugmentationOptions { RandomVerticalFlip = true };
+        using var flipped = new ImageAugmentation(vertical, 1, 4, 4).Apply(new TensorBatch([pixels], target), new Random(2)).Inputs[0];
+        var rows = flipped.data<float>().Chunk(16).ToList();
+        int upsideDown = rows.Count(r => r[12..].All(v => v == 1) && r[..12].All(v => v == 0));
+        int unchanged = rows.Count(r => r.SequenceEqual(image));
+        Assert.AreEqual(32, upsideDown + unchanged, "each image is either as it was or upside down");
+        Assert.IsTrue(upsideDown is > 8 and < 24, $"about half flipped: {upsideDown} of 32");
+    }
+
+    [TestMethod]
     [DataRow(ResNetStem.SmallImage, 16)]
     [DataRow(ResNetStem.Standard, 64)]
     public void ResNet18ExportsToOnnxExactly(ResNetStem stem, int size)
