@@ -50,7 +50,7 @@ public sealed class TrainingLoop
     {
         if (_options.EarlyStoppingPatience is not null && validation is null)
             throw new ArgumentException(
-                $"{nameof(TrainingOptions.EarlyStoppingPatience)} needs validation data: pass it to Fit or set {nameof(TrainingOptions.ValidationFraction)}.");
+                $"{nameof(TrainingOptions.EarlyStoppingPatience)} needs validation data: pass it to Fit, or set {nameof(TrainingOptions.ValidationFraction)} or {nameof(TrainingOptions.ValidationColumnName)}.");
         if (training.BatchesPerEpoch <= 0)
             throw new ArgumentException("The training data has no rows.", nameof(training));
 

@@ -47,11 +47,22 @@ public class TrainingOptions
     public float[]? ClassWeights { get; set; }
 
     /// <summary>
-    /// Fraction of the training data held out for validation when no validation data is passed to
-    /// <c>Fit</c>; 0 trains on everything and turns validation off.
+    /// Fraction of the training data held out for validation when no validation data is passed to <c>Fit</c> and no
+    /// <see cref="ValidationColumnName"/> is set; 0 trains on everything and turns validation off. See
+    /// <see cref="ValidationSplit"/> for which rows.
     /// </summary>
     [Range(0.0, 0.5, init: 0.0)]
     public double ValidationFraction { get; set; }
+
+    /// <summary>Which rows <see cref="ValidationFraction"/> holds out: random ones, or the last ones for time-ordered data.</summary>
+    public ValidationSplit ValidationSplit { get; set; } = ValidationSplit.Random;
+
+    /// <summary>
+    /// A <c>Boolean</c> column marking validation rows: rows where it is true validate, the others train. The way to give
+    /// a trainer inside a pipeline (<c>EstimatorChain</c>) validation data of your choosing, since the column passes
+    /// through every transform before the trainer. Null (the default) uses <see cref="ValidationFraction"/>.
+    /// </summary>
+    public string? ValidationColumnName { get; set; }
 
     /// <summary>
     /// Stop after this many epochs without improvement of <see cref="EarlyStoppingMetric"/> and restore the best
@@ -128,6 +139,9 @@ public class TrainingOptions
         OptionChecks.Defined(EarlyStoppingMetric, nameof(EarlyStoppingMetric));
         OptionChecks.Defined(Device, nameof(Device));
         OptionChecks.Defined(RegressionLoss, nameof(RegressionLoss));
+        OptionChecks.Defined(ValidationSplit, nameof(ValidationSplit));
+        if (ValidationColumnName is not null)
+            OptionChecks.Column(ValidationColumnName, nameof(ValidationColumnName));
         OptionChecks.Range(HuberDelta, nameof(HuberDelta), 0, 1e6, minExclusive: true);
     }
 

@@ -54,7 +54,7 @@ internal sealed class DataViewBatchSource : IBatchSource
         _labelColumn = labelColumn;
         _seed = seed;
         _task = task;
-        Rows = data.GetRowCount() ?? CountRows(data);
+        Rows = DataViewRows.Count(data);
         if (Rows == 0)
             throw new ArgumentException($"The {role} data has no rows.", nameof(data));
         _plan = new BatchPlan(Rows, batchSize);
@@ -202,14 +202,5 @@ internal sealed class DataViewBatchSource : IBatchSource
         }
         count -= take;
         return pool[count..(count + take)];
-    }
-
-    private static long CountRows(IDataView data)
-    {
-        long count = 0;
-        using var cursor = data.GetRowCursor([]);
-        while (cursor.MoveNext())
-            count++;
-        return count;
     }
 }

@@ -67,11 +67,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         // The loop checks the options against the task (class weights per class, …) before any data is read.
         var loop = new TrainingLoop(_options, _loss is null ? task : new CustomLossTask(task, _loss), context);
 
-        if (validationData is null && _options.ValidationFraction > 0)
-        {
-            var split = _context.Data.TrainTestSplit(trainData, _options.ValidationFraction, seed: seed);
-            (trainData, validationData) = (split.TrainSet, split.TestSet);
-        }
+        (trainData, validationData) = ValidationData.Split(_context, trainData, validationData, _options, seed);
         task.Adapt(trainData, _spec.LabelColumn);
         var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
         var training = Source(trainData, task, "training", seed, augment);

@@ -1,0 +1,71 @@
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Glue;
+using BigModel.MLNet.Models.Mlp;
+using Microsoft.ML;
+
+namespace BigModel.MLNet.Tests.Glue;
+
+[TestClass]
+public class ValidationDataTests
+{
+    private sealed class Row
+    {
+        public float Label { get; set; }
+        public bool IsValidation { get; set; }
+    }
+
+    private static IDataView Rows(MLContext ml) =>
+        ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new Row { Label = i, IsValidation = i % 10 == 3 }).ToList());
+
+    private static float[] Labels(MLContext ml, IDataView? data) => ml.Data.CreateEnumerable<Row>(data!, reuseRowObject: false).Select(r => r.Label).ToArray();
+
+    [TestMethod]
+    public void TailSplitHoldsOutTheLastRows()
+    {
+        var ml = new MLContext(1);
+        var (train, validation) = ValidationData.Split(ml, Rows(ml), null, new TrainingOptions { ValidationFraction = 0.2, ValidationSplit = ValidationSplit.Tail }, seed: 1);
+        CollectionAssert.AreEqual(Enumerable.Range(80, 20).Select(i => (float)i).ToArray(), Labels(ml, validation));
+        CollectionAssert.AreEqual(Enumerable.Range(0, 80).Select(i => (float)i).ToArray(), Labels(ml, train));
+    }
+
+    [TestMethod]
+    public void RandomSplitHoldsOutScatteredRowsAndKeepsEveryRowOnce()
+    {
+        var ml = new MLContext(1);
+        var (train, validation) = ValidationData.Split(ml, Rows(ml), null, new TrainingOptions { ValidationFraction = 0.2 }, seed: 1);
+        var held = Labels(ml, validation);
+        Assert.IsTrue(held.Length is > 8 and < 35, $"{held.Length} rows held out");
+        Assert.IsTrue(held.Min() < 50, "not the tail");
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 100).Select(i => (float)i).ToArray(), Labels(ml, train).Concat(held).ToArray());
+    }
+
+    [TestMethod]
+    public void MarkedRowsValidateEvenInsideAPipeline()
+    {
+        var ml = new MLContext(1);
+        var (train, validation) = ValidationData.Split(ml, Rows(ml), null, new TrainingOptions { ValidationColumnName = "IsValidation" }, seed: 1);
+        CollectionAssert.AreEqual(Enumerable.Range(0, 10).Select(i => i * 10 + 3f).ToArray(), Labels(ml, validation));
+        Assert.HasCount(90, Labels(ml, train));
+
+        // In an EstimatorChain the column flows through the transforms to the trainer, which validates on those rows.
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 200).Select(i => new Marked { X = i / 200f, Label = i / 100f, IsValidation = i >= 160 }).ToList());
+        var pipeline = ml.Transforms.Concatenate("Features", "X").Append(ml.Deep().Regression.Mlp(new MlpOptions
+        {
+            Epochs = 3, ValidationColumnName = "IsValidation", EarlyStoppingPatience = 2,
+        }));
+        var model = pipeline.Fit(data);
+        Assert.IsTrue(model.LastTransformer.History.Epochs.All(e => e.ValidationLoss is not null && e.Rows == 160));
+
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 1, ValidationColumnName = "Label", FeatureColumnName = "X" }).Fit(
+                ml.Transforms.Concatenate("X", "X").Fit(data).Transform(data)));
+        StringAssert.Contains(error.Message, "must be Boolean");
+    }
+
+    private sealed class Marked
+    {
+        public float X { get; set; }
+        public float Label { get; set; }
+        public bool IsValidation { get; set; }
+    }
+}
