@@ -19,6 +19,17 @@ public readonly record struct BatchPlan(long Rows, int BatchSize)
     /// <summary>The largest batch: the buffers a reader needs.</summary>
     public int Largest => (int)Math.Min(Rows, MergesLastRow ? BatchSize + 1L : BatchSize);
 
+    /// <summary>
+    /// The batch size for <paramref name="rows"/> training rows: <paramref name="batchSize"/>, or smaller (down to 8 rows)
+    /// when that would leave fewer than <paramref name="minimumSteps"/> steps an epoch.
+    /// </summary>
+    public static int SmallDataBatchSize(long rows, int batchSize, int minimumSteps)
+    {
+        if (minimumSteps <= 0 || rows >= (long)batchSize * minimumSteps)
+            return batchSize;
+        return (int)Math.Min(batchSize, Math.Max(Math.Min(8, batchSize), rows / minimumSteps));
+    }
+
     /// <summary>Rows in batch <paramref name="index"/> (from 0); past the plan (data longer than counted), the batch size.</summary>
     public int SizeOf(long index)
     {

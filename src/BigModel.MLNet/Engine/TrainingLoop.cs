@@ -64,6 +64,7 @@ public sealed class TrainingLoop
             ? new EarlyStopping(_options.EarlyStoppingMetric, patience, _options.EarlyStoppingMinDelta)
             : null;
 
+        bool recomputeNorms = _options.RecomputeBatchNormStatistics && BatchNormStatistics.Applies(network.Module);
         var epochs = new List<EpochMetrics>();
         var epochSeeds = new Random(_context.Seed); // not HashCode.Combine: that is salted per process
         long step = 0;
@@ -74,6 +75,8 @@ public sealed class TrainingLoop
             Freeze(groups, epoch);
             var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
             var (loss, rows) = TrainEpoch(network, health, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, ref step);
+            if (recomputeNorms && (validation is not null || epoch == _options.Epochs))
+                RecomputeBatchNorm(network, training);
             health.CheckFinite(epoch);
             var (validationLoss, validationAccuracy) = validation is null ? (null, null) : Evaluate(network, validation, classWeights);
             var metrics = new EpochMetrics(epoch, loss, validationLoss, validationAccuracy, schedule.RateAt(Math.Max(0, step - 1)), clock.Elapsed, rows);
@@ -89,6 +92,13 @@ public sealed class TrainingLoop
         network.Module.eval();
         return new TrainingHistory(epochs, earlyStopping?.BestEpoch, stoppedEarly, _context.Device.ToString());
     }
+
+    /// <summary>Batch-norm statistics from the training data with the current weights (unshuffled, unaugmented batches).</summary>
+    private void RecomputeBatchNorm(TrainableNetwork network, IBatchSource training) =>
+        BatchNormStatistics.Recompute(network.Module, Scoped(training.ReadEpoch(_context.Device, shuffle: null)),
+            inputs => TorchRandom.Draw(_context.Seed, -(++_statisticsDraws), () => network.Forward(inputs))); // dropout draws its own stream
+
+    private long _statisticsDraws;
 
     /// <summary>Switches gradients off for groups still inside their frozen epochs, and on again after.</summary>
     private void Freeze(IReadOnlyList<ParameterGroup> groups, int epoch)

@@ -105,6 +105,21 @@ public class TrainingOptions
     [Range(0.1, 10.0, init: 1.0, logBase: true)]
     public double HuberDelta { get; set; } = 1.0;
 
+    /// <summary>
+    /// Networks with batch normalisation: recompute its statistics over the training data with the final weights of
+    /// each epoch, before validating (and once after training), instead of keeping the running average training left,
+    /// which lags the weights when an epoch has few steps. Costs one forward pass over the training data per epoch.
+    /// </summary>
+    [BooleanChoice(defaultValue: true)]
+    public bool RecomputeBatchNormStatistics { get; set; } = true;
+
+    /// <summary>
+    /// On small data, batches shrink (down to 8 rows, never above <see cref="BatchSize"/>) so that every epoch has at
+    /// least this many optimisation steps: a few hundred rows in batches of 64 would otherwise train 4 steps an epoch.
+    /// 0 keeps <see cref="BatchSize"/> as it is.
+    /// </summary>
+    public int MinimumStepsPerEpoch { get; set; } = 16;
+
     /// <summary>Where training runs; see <see cref="DeviceKind"/>.</summary>
     public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
@@ -134,6 +149,7 @@ public class TrainingOptions
             OptionChecks.Range(patience, nameof(EarlyStoppingPatience), 1, MaxEpochs);
         OptionChecks.Range(EarlyStoppingMinDelta, nameof(EarlyStoppingMinDelta), 0, 1e9);
         OptionChecks.Range(ShuffleBufferSize, nameof(ShuffleBufferSize), 0, int.MaxValue);
+        OptionChecks.Range(MinimumStepsPerEpoch, nameof(MinimumStepsPerEpoch), 0, 10_000);
         OptionChecks.Defined(Optimizer, nameof(Optimizer));
         OptionChecks.Defined(Schedule, nameof(Schedule));
         OptionChecks.Defined(EarlyStoppingMetric, nameof(EarlyStoppingMetric));

@@ -70,11 +70,14 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         (trainData, validationData) = ValidationData.Split(_context, trainData, validationData, _options, seed);
         task.Adapt(trainData, _spec.LabelColumn);
         var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
-        var training = Source(trainData, task, "training", seed, augment);
-        var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null);
+        long trainingRows = DataViewRows.Count(trainData);
+        int batchSize = BatchPlan.SmallDataBatchSize(trainingRows, _options.BatchSize, _options.MinimumStepsPerEpoch);
+        var training = Source(trainData, task, "training", seed, augment, batchSize);
+        var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null, _options.BatchSize);
 
         string sizes = string.Join(", ", inputs.Select(i => i.Input.Describe(i.Size)));
         services.Info($"{_spec.Name}: training on {device} ({reason}), {training.Rows} rows ({sizes}), seed {seed}" +
+            (batchSize < _options.BatchSize ? $", batches of {batchSize} rows (small data: {_options.MinimumStepsPerEpoch} steps an epoch)" : "") +
             (augment is null ? "." : ", training batches augmented."));
 
         // Initial weights come from the run's own random stream (TorchRandom): concurrent fits stay reproducible.
@@ -105,8 +108,9 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         return (task, inputs);
     }
 
-    private DataViewBatchSource Source(IDataView data, PredictionTask task, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment) =>
-        new(data, _spec.Inputs, _spec.LabelColumn, task, _options.BatchSize, _options.ShuffleBufferSize, role, seed, augment, _options.BucketByLength);
+    private DataViewBatchSource Source(IDataView data, PredictionTask task, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment,
+        int batchSize) =>
+        new(data, _spec.Inputs, _spec.LabelColumn, task, batchSize, _options.ShuffleBufferSize, role, seed, augment, _options.BucketByLength);
 
     internal static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(name,

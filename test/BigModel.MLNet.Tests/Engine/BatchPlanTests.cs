@@ -26,4 +26,14 @@ public class BatchPlanTests
         Assert.AreEqual(65, new BatchPlan(129, 64).Largest);
         Assert.AreEqual(30, new BatchPlan(30, 1 << 24).Largest, "buffers never exceed the data");
     }
+
+    [TestMethod]
+    public void SmallDataGetsSmallerBatchesForEnoughStepsPerEpoch()
+    {
+        Assert.AreEqual(64, BatchPlan.SmallDataBatchSize(10_000, 64, 16), "enough rows: unchanged");
+        Assert.AreEqual(15, BatchPlan.SmallDataBatchSize(240, 64, 16), "240 photos: 16 steps of 15");
+        Assert.AreEqual(8, BatchPlan.SmallDataBatchSize(50, 64, 16), "never below 8 rows");
+        Assert.AreEqual(4, BatchPlan.SmallDataBatchSize(50, 4, 16), "never above the batch size asked for");
+        Assert.AreEqual(64, BatchPlan.SmallDataBatchSize(240, 64, 0), "0 turns it off");
+    }
 }

@@ -240,6 +240,32 @@ public class TrainingLoopTests
     }
 
     [TestMethod]
+    public void RecomputedBatchNormStatisticsEqualTheTrainingDatas()
+    {
+        // Batch norm on the inputs: after the recompute its running mean and variance are the data's (x uniform in
+        // [-1, 1]: mean 0, variance 1/3); the running average training leaves after a few steps is far from them.
+        (float[] Mean, float[] Variance) Statistics(bool recompute)
+        {
+            using var train = new Problem(200, 1, batchSize: 50);
+            manual_seed(1);
+            var norm = nn.BatchNorm1d(2);
+            var network = TrainableNetwork.From(nn.Sequential(norm, nn.Linear(2, 1)));
+            new TrainingLoop(new TrainingOptions { Epochs = 1, RecomputeBatchNormStatistics = recompute }, new SquaredError(), TrainingContext.Cpu(1))
+                .Run(network, train.Source, null);
+            return (norm.running_mean!.data<float>().ToArray(), norm.running_var!.data<float>().ToArray());
+        }
+        using var data = new Problem(200, 1);
+        using var all = data.Source.ReadEpoch(CPU, null).Select(b => b.Inputs[0]).Aggregate((a, b) => cat([a, b], 0));
+        var mean = all.mean([0]).data<float>().ToArray();
+        var variance = all.var(0).data<float>().ToArray();
+        var (recomputedMean, recomputedVariance) = Statistics(recompute: true);
+        CollectionAssert.That.AreClose(mean, recomputedMean, 1e-5f);
+        CollectionAssert.That.AreClose(variance, recomputedVariance, 0.02f);
+        var (runningMean, _) = Statistics(recompute: false);
+        Assert.IsGreaterThan(0.01, Math.Abs(runningMean[0] - mean[0]) + Math.Abs(runningMean[1] - mean[1]), "four steps of momentum 0.1 leave the average far off");
+    }
+
+    [TestMethod]
     public void OutputOfTheWrongWidthIsRejectedOnTheFirstBatch()
     {
         using var train = new Problem(64, 1);
