@@ -104,14 +104,13 @@ public sealed class DeepTaskCatalog
         return new DeepTrainer(_context, spec, options);
     }
 
-    /// <summary>ResNet-18 with an ImageNet backbone from <paramref name="path"/>, a new head, and transfer-learning groups.</summary>
+    /// <summary>ResNet-18 with an ImageNet backbone from <paramref name="path"/>, a new head, trained in the stages of
+    /// <see cref="TransferLearning"/>.</summary>
     private static BuiltNetwork PretrainedResNet(CnnOptions options, string path, int outputs)
     {
         var network = new ResNet18(options, outputs, PretrainedResNet18.StageBlocks(path)) { FreezeBatchNormStatistics = options.FreezeBatchNormStatistics };
         PretrainedResNet18.LoadInto(network, path);
-        var trainable = new TrainableNetwork(network, inputs => network.call(inputs[0]),
-            Groups: network.TransferGroups(options.FreezeBackboneEpochs, options.BackboneLearningRateScale));
-        return BuiltNetwork.FromModule(network) with { Network = trainable };
+        return BuiltNetwork.FromModule(network) with { Train = session => TransferLearning.Train(network, session, options) };
     }
 
     /// <summary>

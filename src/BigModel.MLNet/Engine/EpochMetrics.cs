@@ -15,4 +15,8 @@ public sealed record EpochMetrics(
     double? ValidationAccuracy,
     double LearningRate,
     TimeSpan Duration,
-    long Rows);
+    long Rows)
+{
+    /// <summary>The training stage the epoch belongs to, for runs in stages ("probe", "fine-tune"); null otherwise.</summary>
+    public string? Stage { get; init; }
+}

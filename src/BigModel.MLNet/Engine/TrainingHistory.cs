@@ -3,7 +3,8 @@ namespace BigModel.MLNet.Engine;
 /// <summary>The metrics of every epoch of one training run, and how the run ended.</summary>
 public sealed class TrainingHistory
 {
-    internal TrainingHistory(IReadOnlyList<EpochMetrics> epochs, int? bestEpoch, bool stoppedEarly, string device)
+    /// <summary>The record of a run (for stages: see <see cref="Then"/>).</summary>
+    public TrainingHistory(IReadOnlyList<EpochMetrics> epochs, int? bestEpoch, bool stoppedEarly, string device)
     {
         Epochs = epochs;
         BestEpoch = bestEpoch;
@@ -22,6 +23,19 @@ public sealed class TrainingHistory
 
     /// <summary>The device that trained the model, e.g. <c>cpu</c> or <c>cuda:0</c>.</summary>
     public string Device { get; }
+
+    /// <summary>
+    /// This run's epochs (as stage <paramref name="stage"/>) followed by <paramref name="next"/>'s (as
+    /// <paramref name="nextStage"/>), numbered on; the best epoch is <paramref name="next"/>'s, or this run's when
+    /// <paramref name="keptThis"/>.
+    /// </summary>
+    public TrainingHistory Then(string stage, TrainingHistory next, string nextStage, bool keptThis)
+    {
+        var epochs = Epochs.Select(e => e with { Stage = stage })
+            .Concat(next.Epochs.Select(e => e with { Epoch = e.Epoch + Epochs.Count, Stage = nextStage })).ToList();
+        int? best = keptThis ? BestEpoch ?? Epochs.Count : next.BestEpoch is int b ? b + Epochs.Count : null;
+        return new TrainingHistory(epochs, best, next.StoppedEarly, Device);
+    }
 
     /// <summary>Mean training rows per second over all epochs.</summary>
     public double RowsPerSecond =>

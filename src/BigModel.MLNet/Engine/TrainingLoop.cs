@@ -20,6 +20,9 @@ public sealed class TrainingLoop
     private readonly ITrainingTask _task;
     private readonly TrainingContext _context;
 
+    /// <summary>The task the loop trains for.</summary>
+    public ITrainingTask Task => _task;
+
     /// <summary>Prepares a loop; <see cref="Run"/> does the work.</summary>
     public TrainingLoop(TrainingOptions options, ITrainingTask task, TrainingContext context)
     {
@@ -55,6 +58,7 @@ public sealed class TrainingLoop
             throw new ArgumentException("The training data has no rows.", nameof(training));
 
         network.Module.to(_context.Device);
+        BatchNormStatistics.DropBatchCounters(network.Module);
         var health = new NetworkHealth(network.Module);
         var groups = network.ParameterGroups;
         using var optimizer = new Optimizer(_options.Optimizer, groups, _options.WeightDecay, _options.Momentum);

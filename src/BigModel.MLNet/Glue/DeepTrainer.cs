@@ -84,7 +84,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         using var network = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData)));
         if (_spec.VerifyExportBeforeTraining)
             NetworkExport.ToOnnx(network, inputs, task); // a layer without ONNX export fails now, not after every epoch
-        var history = loop.Run(network.Network, training, validation);
+        var history = network.TrainIn(new TrainingSession(_options, loop.Task, context, training, validation));
 
         network.Network.Module.to(CPU);
         byte[] onnx = NetworkExport.ToOnnx(network, inputs, task);

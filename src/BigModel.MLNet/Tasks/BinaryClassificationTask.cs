@@ -13,18 +13,30 @@ namespace BigModel.MLNet.Tasks;
 /// Logistic loss on a <c>Boolean</c> label; outputs <c>Score</c> (the logit), <c>Probability</c> (its sigmoid) and
 /// <c>PredictedLabel</c> (<c>Score &gt; 0</c>), as ML.NET's calibrated binary trainers do.
 /// </summary>
-internal sealed class BinaryClassificationTask : PredictionTask
+internal sealed class BinaryClassificationTask(double labelSmoothing) : PredictionTask
 {
-    public static BinaryClassificationTask For(DataViewSchema.Column label)
+    /// <summary>A binary classification of <paramref name="label"/>; <paramref name="labelSmoothing"/> ε trains towards
+    /// ε/2 and 1 − ε/2 instead of 0 and 1.</summary>
+    public static BinaryClassificationTask For(DataViewSchema.Column label, double labelSmoothing = 0)
     {
         BooleanLabelReader.Check(label);
-        return new BinaryClassificationTask();
+        return new BinaryClassificationTask(labelSmoothing);
     }
 
     public override PredictionKind Kind => PredictionKind.BinaryClassification;
 
-    public override LossFunction Loss => static (output, target) =>
-        nn.functional.binary_cross_entropy_with_logits(output.squeeze(-1), target.to_type(ScalarType.Float32), reduction: nn.Reduction.None);
+    public override LossFunction Loss => (output, target) =>
+    {
+        using var scope = NewDisposeScope();
+        var targets = target.to_type(ScalarType.Float32);
+        if (labelSmoothing > 0)
+        {
+            using var keep = (1 - labelSmoothing).ToScalar();
+            using var shift = (labelSmoothing / 2).ToScalar();
+            targets = targets.mul(keep).add(shift, Scalars.One);
+        }
+        return nn.functional.binary_cross_entropy_with_logits(output.squeeze(-1), targets, reduction: nn.Reduction.None).MoveToOuterDisposeScope();
+    };
 
     public override bool IsClassification => true;
 

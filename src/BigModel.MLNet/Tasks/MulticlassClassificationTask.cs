@@ -15,10 +15,12 @@ namespace BigModel.MLNet.Tasks;
 internal sealed class MulticlassClassificationTask : PredictionTask
 {
     private readonly string[] _classNames;
+    private readonly double _labelSmoothing;
 
-    private MulticlassClassificationTask(string[] classNames)
+    private MulticlassClassificationTask(string[] classNames, double labelSmoothing)
     {
         _classNames = classNames;
+        _labelSmoothing = labelSmoothing;
         var keyValues = new DataViewSchema.Annotations.Builder();
         keyValues.Add(KeyValueNames.KeyValuesKind, new VectorDataViewType(TextDataViewType.Instance, classNames.Length),
             (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> value) =>
@@ -37,13 +39,13 @@ internal sealed class MulticlassClassificationTask : PredictionTask
         ];
     }
 
-    public static MulticlassClassificationTask For(DataViewSchema.Column label) =>
-        new(KeyValueNames.Of(label, KeyLabelReader.ClassCount(label)));
+    public static MulticlassClassificationTask For(DataViewSchema.Column label, double labelSmoothing = 0) =>
+        new(KeyValueNames.Of(label, KeyLabelReader.ClassCount(label)), labelSmoothing);
 
     public override PredictionKind Kind => PredictionKind.MulticlassClassification;
 
-    public override LossFunction Loss => static (output, target) =>
-        nn.functional.cross_entropy(output, target, reduction: nn.Reduction.None);
+    public override LossFunction Loss => (output, target) =>
+        nn.functional.cross_entropy(output, target, reduction: nn.Reduction.None, label_smoothing: _labelSmoothing);
 
     public override bool IsClassification => true;
 

@@ -79,8 +79,8 @@ internal abstract class PredictionTask : ITrainingTask
     public static PredictionTask Create(PredictionKind kind, DataViewSchema.Column label, TrainingOptions options) => kind switch
     {
         PredictionKind.Regression => RegressionTask.For(label, options),
-        PredictionKind.BinaryClassification => BinaryClassificationTask.For(label),
-        PredictionKind.MulticlassClassification => MulticlassClassificationTask.For(label),
+        PredictionKind.BinaryClassification => BinaryClassificationTask.For(label, options.LabelSmoothing),
+        PredictionKind.MulticlassClassification => MulticlassClassificationTask.For(label, options.LabelSmoothing),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown prediction kind."),
     };
 

@@ -133,4 +133,19 @@ public class MlpEndToEndTests
         public float Probability { get; set; }
         public bool PredictedLabel { get; set; }
     }
+
+    [TestMethod]
+    public void LabelSmoothingKeepsProbabilitiesAwayFromCertainty()
+    {
+        // Easily separable classes: without smoothing the model grows certain; with ε = 0.2 it aims at 0.9 at most.
+        var ml = new MLContext(1);
+        var train = SyntheticData.Binary(ml, 1000, 1);
+        float Max(double smoothing) => ColumnValues.Read(ml.Deep().BinaryClassification.Mlp(new MlpOptions
+        {
+            Epochs = 40, LearningRate = 1e-2, LabelSmoothing = smoothing,
+        }).Fit(train).Transform(train), "Probability").Max();
+        float plain = Max(0), smoothed = Max(0.2);
+        Assert.IsGreaterThan(0.995f, plain, $"max probability without smoothing {plain:F4}");
+        Assert.IsLessThan(0.97f, smoothed, $"max probability with smoothing 0.2 (target 0.9): {smoothed:F4}");
+    }
 }

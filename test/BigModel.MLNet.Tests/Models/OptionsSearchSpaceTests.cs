@@ -13,7 +13,7 @@ public class OptionsSearchSpaceTests
 {
     [TestMethod]
     [DataRow(typeof(MlpOptions), new[] { "Epochs", "BatchSize", "LearningRate", "WeightDecay", "DropoutRate" })]
-    [DataRow(typeof(CnnOptions), new[] { "Epochs", "LearningRate", "FreezeBackboneEpochs", "BackboneLearningRateScale" })]
+    [DataRow(typeof(CnnOptions), new[] { "Epochs", "LearningRate", "ProbeEpochs", "BackboneLearningRateScale" })]
     [DataRow(typeof(RecommenderOptions), new[] { "Epochs", "LearningRate" })]
     [DataRow(typeof(TextClassifierOptions), new[] { "Epochs", "BatchSize", "LearningRate", "WeightDecay", "MaxLength", "Dropout", "FrozenLayers" })]
     [DataRow(typeof(ImageAugmentationOptions), new[] { "RandomRotationDegrees", "RandomCropPadding", "RandomErasingProbability" })]

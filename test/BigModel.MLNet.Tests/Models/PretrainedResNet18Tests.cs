@@ -1,6 +1,7 @@
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Models.Cnn;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using static TorchSharp.torch;
@@ -43,26 +44,58 @@ public class PretrainedResNet18Tests
         CollectionAssert.That.AreClose(expected, LayerExporter.ToArray(ours), 1e-4f);
     }
 
-    [TestMethod]
-    public void TransferLearningTrainsANewHeadOnThePretrainedBackboneAndSaves()
+    private static IDataView RandomPhotos(MLContext ml, int count, int seed)
     {
-        var ml = new Microsoft.ML.MLContext(1);
-        var random = new Random(1);
-        var rows = Enumerable.Range(0, 8).Select(i => new Photo
+        var random = new Random(seed);
+        var rows = Enumerable.Range(0, count).Select(i => new Photo
         {
             Image = Enumerable.Range(0, 3 * 224 * 224).Select(_ => (float)(random.NextDouble() * 255)).ToArray(),
             Label = i % 2 == 0 ? "cat" : "dog",
         }).ToList();
-        var data = ml.Data.LoadFromEnumerable(rows);
-        var estimator = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Deep().MulticlassClassification.Cnn(new CnnOptions
-        {
-            Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
-            ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
-            PretrainedModelPath = ImageNetModel, FreezeBackboneEpochs = 1, Epochs = 1, BatchSize = 4,
-        }));
+        return ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+    }
+
+    private static CnnOptions Transfer(int epochs) => new()
+    {
+        Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
+        ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
+        PretrainedModelPath = ImageNetModel, ProbeEpochs = 2, Epochs = epochs, BatchSize = 4,
+    };
+
+    [TestMethod]
+    public void TransferLearningProbesThenFineTunesAndSaves()
+    {
+        var ml = new MLContext(1);
+        var data = RandomPhotos(ml, 8, 1);
+        var estimator = ml.Deep().MulticlassClassification.Cnn(Transfer(epochs: 1));
         var model = estimator.Fit(data);
-        Assert.AreEqual(1, model.LastTransformer.History.Epochs.Count);
+        CollectionAssert.AreEqual(new[] { "probe", "probe", "fine-tune" }, model.History.Epochs.Select(e => e.Stage).ToArray());
         Fixtures.EstimatorConformance.Check(ml, estimator, model, data, data, "Score", "PredictedLabel");
+    }
+
+    [TestMethod]
+    public void TheProbeIsKeptWhenFineTuningValidatesWorse()
+    {
+        // A learning rate no backbone survives: fine-tuning must validate worse, and the model must be the probe's —
+        // exactly what a probe-only run (backbone rate 0) with the same seed gives.
+        var data = new MLContext(1);
+        var train = RandomPhotos(data, 8, 1);
+        var validation = RandomPhotos(data, 6, 2);
+        var reckless = Transfer(epochs: 2);
+        reckless.LearningRate = 5;
+        reckless.BackboneLearningRateScale = 1;
+        reckless.FreezeBatchNormStatistics = false; // batch statistics keep the wrecked network's outputs finite
+        var model = new MLContext(1).Deep().MulticlassClassification.Cnn(reckless).Fit(train, validation);
+        var best = model.History.Epochs[model.History.BestEpoch!.Value - 1];
+        Assert.AreEqual("probe", best.Stage, "the best epoch is the probe's");
+
+        var probeOnly = Transfer(epochs: 2);
+        probeOnly.LearningRate = 5;
+        probeOnly.BackboneLearningRateScale = 0;
+        probeOnly.FreezeBatchNormStatistics = false;
+        var probe = new MLContext(1).Deep().MulticlassClassification.Cnn(probeOnly).Fit(train, validation);
+        CollectionAssert.That.AreClose(Fixtures.ColumnValues.Read(probe.Transform(validation), "Score"),
+            Fixtures.ColumnValues.Read(model.Transform(validation), "Score"), 1e-6f);
     }
 
     public sealed class Photo

@@ -116,6 +116,43 @@ public class RecommenderTests
     }
 
     [TestMethod]
+    public void FactorisationFallsBackToTheBiasModelWhenFactorsValidateWorse()
+    {
+        // Ratings that are offsets plus noise: factors can only fit noise. Trained in stages, MF must end as the bias
+        // model itself: every score is global + user + item offset, with no interaction left, and the same scores as
+        // Architecture = Biases gives with the same seed.
+        var random = new Random(4);
+        var userOffset = Enumerable.Range(0, 60).Select(_ => random.NextDouble() * 2).ToArray();
+        var itemOffset = Enumerable.Range(0, 40).Select(_ => random.NextDouble() * 2).ToArray();
+        var rows = Enumerable.Range(0, 1500).Select(_ =>
+        {
+            int u = random.Next(60), i = random.Next(40);
+            return new SyntheticRatings.Rating { UserId = $"u{u}", ItemId = $"i{i}", Label = (float)(5 + userOffset[u] + itemOffset[i] + 1.5 * (random.NextDouble() - 0.5)) };
+        }).ToList();
+        IDataView Keyed(MLContext context)
+        {
+            var data = context.Data.LoadFromEnumerable(rows);
+            return context.Transforms.Conversion.MapValueToKey("UserId").Append(context.Transforms.Conversion.MapValueToKey("ItemId")).Fit(data).Transform(data);
+        }
+        RecommenderOptions Options(RecommenderArchitecture architecture) => new()
+        {
+            Architecture = architecture, Epochs = 40, EmbeddingSize = 16, EmbeddingRegularization = 0, ValidationFraction = 0.2, LearningRate = 2e-2,
+            EarlyStoppingPatience = 3,
+        };
+        var train = Keyed(new MLContext(1));
+        var factorised = new MLContext(1).Deep().Recommendation.Recommender(Options(RecommenderArchitecture.MatrixFactorization)).Fit(train);
+        var history = factorised.History;
+        Assert.AreEqual("biases", history.Epochs[history.BestEpoch!.Value - 1].Stage, "the bias stage validated best");
+        var recommend = new MLContext(1).Deep().Recommendation;
+        float Score(uint user, uint item) => recommend.RecommendTopK(factorised, train.Schema, user, k: 40).Single(s => s.Item == item).Score;
+        for (uint user = 2; user <= 6; user++)
+            for (uint item = 2; item <= 6; item++)
+                Assert.AreEqual(0, Score(user, item) - Score(user, 1) - Score(1, item) + Score(1, 1), 1e-4, $"interaction of user {user} and item {item}");
+        var biases = new MLContext(1).Deep().Recommendation.Recommender(Options(RecommenderArchitecture.Biases)).Fit(train);
+        CollectionAssert.That.AreClose(ColumnValues.Read(biases.Transform(train), "Score"), ColumnValues.Read(factorised.Transform(train), "Score"), 1e-5f);
+    }
+
+    [TestMethod]
     public void RankingEvaluationRefusesWhatItCannotRankInsteadOfReportingPerfectScores()
     {
         var ml = new MLContext(1);

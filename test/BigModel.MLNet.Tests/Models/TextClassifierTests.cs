@@ -111,6 +111,21 @@ public class TextClassifierTests
         Assert.IsFalse(before["head"].allclose(watched["head"], 0, 0), "head trained");
     }
 
+    [TestMethod]
+    public void LayerwiseDecayGivesLowerLayersSmallerRates()
+    {
+        var options = TinyOptions(epochs: 1);
+        options.LayerwiseLearningRateDecay = 0.8;
+        options.FrozenLayers = 1;
+        var vocabulary = BertVocabulary.Load(options.VocabularyPath!);
+        using var built = TextClassifierBuilder.Build(options, vocabulary, outputs: 1);
+        var groups = built.Network.ParameterGroups;
+        // Embeddings, layer 0 (frozen), layer 1, head — two layers in the tiny encoder.
+        CollectionAssert.AreEqual(new[] { 0.512, 0.64, 0.8, 1.0 }, groups.Select(g => Math.Round(g.LearningRateScale, 12)).ToArray());
+        CollectionAssert.AreEqual(new[] { 0, int.MaxValue, 0, 0 }, groups.Select(g => g.FrozenEpochs).ToArray());
+        Assert.AreEqual(built.Network.Module.parameters().Count(), groups.Sum(g => g.Parameters.Count), "every parameter in exactly one group");
+    }
+
     private sealed class Logistic : ITrainingTask
     {
         public LossFunction Loss => (output, target) =>

@@ -74,18 +74,23 @@ internal sealed class ResNet18 : nn.Module<Tensor, Tensor>, IOnnxExportable
         stem.children().Concat(stages.children().OfType<ResidualBlock>().SelectMany(b => b.Layers))
             .Where(m => m is Conv2d or BatchNorm2d);
 
+    /// <summary>The new classification head (for the probe stage of transfer learning).</summary>
+    public Linear Head => head;
+
     /// <summary>
-    /// For transfer learning: the backbone (everything but the head) frozen for the first epochs and trained at a
-    /// fraction of the learning rate after, and the new head trained throughout at the full rate.
+    /// Layer-wise learning rates for fine-tuning: the head at the full rate, the last stage at
+    /// <paramref name="backboneScale"/> × the rate, each earlier stage (and then the stem) at half the next one's — the
+    /// general features near the input change least.
     /// </summary>
-    public IReadOnlyList<Engine.ParameterGroup> TransferGroups(int frozenEpochs, double backboneScale)
+    public IReadOnlyList<Engine.ParameterGroup> FineTuneGroups(double backboneScale)
     {
-        var headParameters = head.parameters().ToHashSet();
-        return
-        [
-            new Engine.ParameterGroup(parameters().Where(p => !headParameters.Contains(p)).ToList(), backboneScale, frozenEpochs),
-            new Engine.ParameterGroup(headParameters.ToList()),
-        ];
+        var blocks = stages.children().OfType<ResidualBlock>().ToList();
+        var stageOf = new List<List<TorchSharp.Modules.Parameter>> { stem.parameters().ToList() };
+        int perStage = (int)Math.Ceiling(blocks.Count / 4.0);
+        stageOf.AddRange(blocks.Chunk(perStage).Select(chunk => chunk.SelectMany(b => b.parameters()).ToList()));
+        var groups = stageOf.Select((group, i) => new Engine.ParameterGroup(group, backboneScale * Math.Pow(0.5, stageOf.Count - 1 - i))).ToList();
+        groups.Add(new Engine.ParameterGroup(head.parameters().ToList()));
+        return groups;
     }
 
     /// <summary>Pooled 512-wide features, without the head.</summary>

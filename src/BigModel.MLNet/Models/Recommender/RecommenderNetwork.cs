@@ -73,6 +73,23 @@ internal sealed class RecommenderNetwork : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Whether predictions add the interaction term; off while the biases train alone (see <see cref="RecommenderStages"/>).</summary>
+    public bool InteractionEnabled { get; set; } = true;
+
+    /// <summary>The global, user and item biases: the whole bias model.</summary>
+    public IReadOnlyList<Parameter> BiasParameters => [global, userBias.weight!, itemBias.weight!];
+
+    /// <summary>
+    /// Sets the interaction term to zero for every input (MF: the factors; NeuMF: the fusion layer), leaving exactly the
+    /// bias model, also in the exported ONNX graph.
+    /// </summary>
+    public void ClearInteraction()
+    {
+        using var _ = no_grad();
+        foreach (var parameter in _architecture == RecommenderArchitecture.NeuMF ? fusion!.parameters() : (userFactors?.parameters() ?? []))
+            parameter.zero_();
+    }
+
     /// <summary>Predictions [rows, 1] for inputs (users, items[, user features][, item features]).</summary>
     public Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
@@ -80,7 +97,7 @@ internal sealed class RecommenderNetwork : nn.Module
         var (users, items) = (inputs[0], inputs[1]);
         var lookups = new List<Tensor> { userBias.call(users), itemBias.call(items) };
         var bias = global.add(lookups[0].squeeze(-1), Scalars.One).add(lookups[1].squeeze(-1), Scalars.One);
-        var prediction = _architecture switch
+        var prediction = (InteractionEnabled ? _architecture : RecommenderArchitecture.Biases) switch
         {
             RecommenderArchitecture.Biases => bias,
             RecommenderArchitecture.MatrixFactorization => bias.add(Dot(users, items, lookups), Scalars.One),

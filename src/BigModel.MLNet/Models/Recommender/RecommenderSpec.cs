@@ -32,7 +32,8 @@ internal static class RecommenderSpec
                 int itemFeatureWidth = options.ItemFeatureColumnName is null ? 0 : sizes[^1];
                 float globalBias = explicitFeedback ? MeanOf(request.TrainingData, options.LabelColumnName) : 0;
                 var network = new RecommenderNetwork(sizes[0], sizes[1], globalBias, userFeatureWidth, itemFeatureWidth, options);
-                return new BuiltNetwork(new TrainableNetwork(network, network.Forward, network.Penalty), network.ExportOnnx);
+                var built = new BuiltNetwork(new TrainableNetwork(network, network.Forward, network.Penalty), network.ExportOnnx);
+                return options.Architecture == RecommenderArchitecture.Biases ? built : built with { Train = session => RecommenderStages.Train(network, session) };
             });
     }
 

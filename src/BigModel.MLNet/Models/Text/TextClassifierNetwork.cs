@@ -72,14 +72,23 @@ internal sealed class TextClassifierNetwork : nn.Module
     /// Parameter groups for fine-tuning: the embeddings (when <paramref name="freezeEmbeddings"/>) and the first
     /// <paramref name="frozenLayers"/> layers never train; everything else trains at the scheduled rate.
     /// </summary>
-    public IReadOnlyList<ParameterGroup> Groups(bool freezeEmbeddings, int frozenLayers)
+    /// <summary>
+    /// Parameter groups: the embeddings and each transformer layer at the learning rate × <paramref name="decay"/> to the
+    /// power of its distance from the head (layer-wise learning-rate decay: the lower, more general layers change
+    /// least), the pooling head at the full rate; frozen parts never train.
+    /// </summary>
+    public IReadOnlyList<ParameterGroup> Groups(bool freezeEmbeddings, int frozenLayers, double decay)
     {
-        var frozen = new List<Parameter>();
-        if (freezeEmbeddings)
-            frozen.AddRange(new nn.Module[] { encoder.words, encoder.positions, encoder.types, encoder.embeddingNorm }.SelectMany(m => m.parameters()));
-        frozen.AddRange(encoder.layers.Take(frozenLayers).SelectMany(layer => layer.parameters()));
-        var frozenSet = frozen.ToHashSet(ReferenceEqualityComparer.Instance);
-        var trained = parameters().Where(p => !frozenSet.Contains(p)).ToList();
-        return frozen.Count == 0 ? [new ParameterGroup(trained)] : [new ParameterGroup(frozen, FrozenEpochs: int.MaxValue), new ParameterGroup(trained)];
+        int layers = encoder.layers.Count;
+        var embeddings = new nn.Module[] { encoder.words, encoder.positions, encoder.types, encoder.embeddingNorm }.SelectMany(m => m.parameters()).ToList();
+        var groups = new List<ParameterGroup>
+        {
+            new(embeddings, Math.Pow(decay, layers + 1), freezeEmbeddings ? int.MaxValue : 0),
+        };
+        groups.AddRange(encoder.layers.Select((layer, i) =>
+            new ParameterGroup(layer.parameters().ToList(), Math.Pow(decay, layers - i), i < frozenLayers ? int.MaxValue : 0)));
+        var grouped = groups.SelectMany(g => g.Parameters).ToHashSet(ReferenceEqualityComparer.Instance);
+        groups.Add(new ParameterGroup(parameters().Where(p => !grouped.Contains(p)).ToList()));
+        return groups;
     }
 }

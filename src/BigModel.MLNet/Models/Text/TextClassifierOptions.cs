@@ -77,6 +77,14 @@ public sealed class TextClassifierOptions : TrainingOptions
     [BooleanChoice(defaultValue: false)]
     public bool FreezeEmbeddings { get; set; }
 
+    /// <summary>
+    /// Layer-wise learning-rate decay: each transformer layer trains at this multiple of the rate of the layer above it
+    /// (the embeddings one step further), the head at the full rate; 1 trains all alike. Lower layers hold the general
+    /// language knowledge that a few hundred examples should not overwrite.
+    /// </summary>
+    [Range(0.5, 1.0, init: 1.0)]
+    public double LayerwiseLearningRateDecay { get; set; } = 1.0;
+
     /// <summary>Keep the first this-many transformer layers as they are.</summary>
     [Range(0, 12, init: 0)]
     public int FrozenLayers { get; set; }
@@ -93,6 +101,7 @@ public sealed class TextClassifierOptions : TrainingOptions
         OptionChecks.Defined(Pooling, nameof(Pooling));
         OptionChecks.Fraction(Dropout, nameof(Dropout));
         OptionChecks.Range(FrozenLayers, nameof(FrozenLayers), 0, 1000);
+        OptionChecks.Range(LayerwiseLearningRateDecay, nameof(LayerwiseLearningRateDecay), 0, 1, minExclusive: true);
         if (PretrainedModelPath is null && VocabularyPath is null)
             throw new ArgumentOutOfRangeException(nameof(VocabularyPath), null, "A vocabulary file is needed (or pretrained weights with a vocab.txt beside them).");
         ArgumentNullException.ThrowIfNull(Config, nameof(Config));
