@@ -22,6 +22,12 @@ var suites = new (string Name, Action Run)[]
     ("california-housing", () => TabularSuite.Run(TabularData.CaliforniaHousing(ml), report)),
     ("wine-quality-red", () => TabularSuite.Run(TabularData.WineQuality(ml), report)),
     ("adult-census-income", () => TabularSuite.Run(TabularData.AdultIncome(ml), report)),
+    ("flowers-small", () => ImageSuite.Run("flowers-small", ExampleArguments.SharedData("flowers-small"), 224, 64, quick, report)),
+    ("sign-language-digits", () => ImageSuite.Run("sign-language-digits", ExampleArguments.SharedData("sign-language-digits"), 128, 64, quick, report)),
+    ("sentiment-yelp", () => TextSuite.Yelp(report, quick)),
+    ("wikipedia-detox-250", () => TextSuite.Detox(report, quick)),
+    ("github-issues-corefx", () => TextSuite.GitHubIssues(report, quick)),
+    ("movietweetings-100k", () => RecommenderSuite.Run(report, quick)),
 };
 foreach (var (name, run) in suites.Where(s => selected is null || selected.Contains(s.Name)))
 {
