@@ -7,7 +7,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using BigModel.MLNet;
 using BigModel.MLNet.Examples;
-using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Mlp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -27,31 +26,32 @@ var loader = ml.Data.CreateTextLoader<TaxiTrip>(separatorChar: ',', hasHeader: t
 var train = ml.Data.FilterRowsByColumn(loader.Load(trainPath), nameof(TaxiTrip.FareAmount), lowerBound: 1, upperBound: 150);
 var test = loader.Load(testPath);
 
-var featurize = ml.Transforms.Categorical.OneHotEncoding([
-        new InputOutputColumnPair("VendorEncoded", nameof(TaxiTrip.VendorId)),
-        new InputOutputColumnPair("RateEncoded", nameof(TaxiTrip.RateCode)),
-        new InputOutputColumnPair("PaymentEncoded", nameof(TaxiTrip.PaymentType))])
-    .Append(ml.Transforms.Concatenate("Numbers", nameof(TaxiTrip.PassengerCount), nameof(TaxiTrip.TripTime), nameof(TaxiTrip.TripDistance)))
-    .Append(ml.Transforms.NormalizeMeanVariance("Numbers"))
-    .Append(ml.Transforms.Concatenate("Features", "VendorEncoded", "RateEncoded", "PaymentEncoded", "Numbers"));
+var numbers = ml.Transforms.Concatenate("Numbers", nameof(TaxiTrip.PassengerCount), nameof(TaxiTrip.TripTime), nameof(TaxiTrip.TripDistance));
+string[] categories = [nameof(TaxiTrip.VendorId), nameof(TaxiTrip.RateCode), nameof(TaxiTrip.PaymentType)];
 
+// The MLP takes the data as it is: raw numbers (encoded inside the network) and the categories as keys, each learned
+// as an embedding.
+var keys = categories.Aggregate((IEstimator<ITransformer>)numbers, (chain, c) => chain.Append(ml.Transforms.Conversion.MapValueToKey(c)));
 var mlpOptions = new MlpOptions
 {
     LabelColumnName = nameof(TaxiTrip.FareAmount),
-    HiddenLayers = [128, 64],
+    FeatureColumnName = "Numbers",
+    CategoricalColumnNames = categories,
     Epochs = epochs,
     BatchSize = 256,
-    LearningRate = 3e-3,
-    Schedule = LearningRateSchedule.OneCycle,
     ValidationFraction = 0.1,
     EarlyStoppingPatience = 5,
 };
 
+// FastTree takes one vector: the numbers and the categories one-hot.
+var oneHot = numbers.Append(ml.Transforms.Categorical.OneHotEncoding([.. categories.Select(c => new InputOutputColumnPair(c))]))
+    .Append(ml.Transforms.Concatenate("Features", ["Numbers", .. categories]));
+
 Console.WriteLine($"Training the MLP on {trainPath} ...");
 var results = new List<Dictionary<string, object>>();
-var mlp = Train("mlp", featurize.Append(ml.Deep().Regression.Mlp(mlpOptions)));
-Console.WriteLine("Training FastTree on the same features ...");
-Train("fasttree", featurize.Append(ml.Regression.Trainers.FastTree(labelColumnName: nameof(TaxiTrip.FareAmount))));
+var mlp = Train("mlp", keys.Append(ml.Deep().Regression.Mlp(mlpOptions)));
+Console.WriteLine("Training FastTree on the same columns ...");
+Train("fasttree", oneHot.Append(ml.Regression.Trainers.FastTree(labelColumnName: nameof(TaxiTrip.FareAmount))));
 
 // The saved model holds ML.NET transformers only (the network lives in an OnnxTransformer): reload and re-score.
 string modelPath = Path.Combine(Path.GetTempPath(), "taxi-fare-mlp.zip");
