@@ -33,6 +33,18 @@ internal sealed class EarlyStopping(EarlyStoppingMetric metric, int patience, do
         return ++_epochsWithoutImprovement >= patience;
     }
 
+    /// <summary>The counters and best weights, for checkpoints.</summary>
+    public (Checkpoint.EarlyStoppingState State, IReadOnlyDictionary<string, Tensor> Weights) Save() =>
+        (new Checkpoint.EarlyStoppingState(_best, BestEpoch, _epochsWithoutImprovement), _bestWeights ?? []);
+
+    /// <summary>Continues from a checkpoint's counters and best weights.</summary>
+    public void Restore(Checkpoint.EarlyStoppingState state, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        DisposeWeights();
+        (_best, BestEpoch, _epochsWithoutImprovement) = (state.Best, state.BestEpoch, state.EpochsWithoutImprovement);
+        _bestWeights = weights.Count == 0 ? null : weights.ToDictionary(w => w.Key, w => w.Value.detach().clone().DetachFromDisposeScope());
+    }
+
     /// <summary>Loads the best epoch's weights back into <paramref name="module"/>.</summary>
     public void RestoreBest(nn.Module module)
     {

@@ -148,6 +148,37 @@ internal sealed class Optimizer : IDisposable
         parameter.addcdiv_(first, denominator, stepSize);
     }
 
+    /// <summary>Steps taken (Adam's bias correction depends on it).</summary>
+    public long Steps => _steps;
+
+    /// <summary>Each parameter's moments (first: "adam1/name", second: "adam2/name"), for checkpoints; names from
+    /// <paramref name="nameOf"/>.</summary>
+    public IEnumerable<(string Name, Tensor State)> States(Func<Parameter, string> nameOf)
+    {
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            if (_first[i] is { } first)
+                yield return ($"adam1/{nameOf(_parameters[i])}", first);
+            if (_second[i] is { } second)
+                yield return ($"adam2/{nameOf(_parameters[i])}", second);
+        }
+    }
+
+    /// <summary>Continues from saved moments and step count (see <see cref="States"/>).</summary>
+    public void Restore(long steps, IReadOnlyDictionary<string, Tensor> states, Func<Parameter, string> nameOf)
+    {
+        _steps = steps;
+        using var _ = no_grad();
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            string name = nameOf(_parameters[i]);
+            if (states.TryGetValue($"adam1/{name}", out var first))
+                State(_first, i, _parameters[i]).copy_(first);
+            if (states.TryGetValue($"adam2/{name}", out var second))
+                State(_second, i, _parameters[i]).copy_(second);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var state in _first.Concat(_second))

@@ -63,17 +63,27 @@ public sealed class TrainingLoop
         var groups = network.ParameterGroups;
         using var optimizer = new Optimizer(_options.Optimizer, groups, _options.WeightDecay, _options.Momentum);
         using var classWeights = _options.ClassWeights is { } w ? tensor(w, device: _context.Device).DetachFromDisposeScope() : null;
-        var schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, _options.WarmupFraction, training.BatchesPerEpoch * _options.Epochs);
+        var schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, _options.WarmupFraction,
+            training.BatchesPerEpoch * (_options.ScheduleEpochs ?? _options.Epochs));
         using var earlyStopping = _options.EarlyStoppingPatience is { } patience
             ? new EarlyStopping(_options.EarlyStoppingMetric, patience, _options.EarlyStoppingMinDelta)
             : null;
 
         bool recomputeNorms = _options.RecomputeBatchNormStatistics && BatchNormStatistics.Applies(network.Module);
         var epochs = new List<EpochMetrics>();
-        var epochSeeds = new Random(_context.Seed); // not HashCode.Combine: that is salted per process
-        long step = 0;
+        var run = new RunState(_context.Seed);
+        if (_options.WarmStartFrom is { } warmStart)
+            Checkpoints.WarmStart(warmStart, network.Module, _context);
+        if (_options.ResumeFrom is { } resume)
+            run = Checkpoints.Resume(resume, network.Module, optimizer, earlyStopping, epochs, _context);
+        _statisticsDraws = run.StatisticsDraws;
+        long step = run.Step;
+        var epochSeeds = new Random(run.Seed); // not HashCode.Combine: that is salted per process
+        for (int done = 0; done < run.Epoch; done++)
+            epochSeeds.Next(); // the shuffles the resumed epochs used
+        _seed = run.Seed;
         bool stoppedEarly = false;
-        for (int epoch = 1; epoch <= _options.Epochs && !stoppedEarly; epoch++)
+        for (int epoch = run.Epoch + 1; epoch <= _options.Epochs && !stoppedEarly; epoch++)
         {
             var clock = Stopwatch.StartNew();
             Freeze(groups, epoch);
@@ -88,6 +98,8 @@ public sealed class TrainingLoop
             _context.Log(Describe(metrics));
             _options.EpochEnded?.Invoke(metrics);
             stoppedEarly = earlyStopping?.Update(metrics, network.Module) == true && epoch < _options.Epochs;
+            if (_options.CheckpointFolder is { } folder && (epoch % _options.CheckpointEveryEpochs == 0 || epoch == _options.Epochs || stoppedEarly))
+                Checkpoints.Write(folder, new RunState(run.Seed, epoch, step, _statisticsDraws), network.Module, optimizer, earlyStopping, epochs);
         }
         Freeze(groups, int.MaxValue);
         earlyStopping?.RestoreBest(network.Module);
@@ -100,9 +112,12 @@ public sealed class TrainingLoop
     /// <summary>Batch-norm statistics from the training data with the current weights (unshuffled, unaugmented batches).</summary>
     private void RecomputeBatchNorm(TrainableNetwork network, IBatchSource training) =>
         BatchNormStatistics.Recompute(network.Module, Scoped(training.ReadEpoch(_context.Device, shuffle: null)),
-            inputs => TorchRandom.Draw(_context.Seed, -(++_statisticsDraws), () => network.Forward(inputs))); // dropout draws its own stream
+            inputs => TorchRandom.Draw(_seed, -(++_statisticsDraws), () => network.Forward(inputs))); // dropout draws its own stream
 
     private long _statisticsDraws;
+
+    /// <summary>The run's seed: the context's, or the resumed checkpoint's.</summary>
+    private int _seed;
 
     /// <summary>Switches gradients off for groups still inside their frozen epochs, and on again after.</summary>
     private void Freeze(IReadOnlyList<ParameterGroup> groups, int epoch)
@@ -145,7 +160,7 @@ public sealed class TrainingLoop
     {
         optimizer.ZeroGrad();
         // Dropout draws from the run's own stream (TorchRandom), so concurrent fits do not disturb each other.
-        using var output = Native(() => TorchRandom.Draw(_context.Seed, step + 1, () => network.Forward(batch.Inputs)), batch, "forward pass");
+        using var output = Native(() => TorchRandom.Draw(_seed, step + 1, () => network.Forward(batch.Inputs)), batch, "forward pass");
         if (step == 0)
             CheckOutputShape(output, batch);
         using var dataLoss = Native(() => BatchLoss(output, batch.Target, classWeights), batch, "loss");

@@ -127,6 +127,36 @@ public class TrainingOptions
     /// </summary>
     public int MinimumStepsPerEpoch { get; set; } = 16;
 
+    /// <summary>
+    /// Write a checkpoint (weights, optimiser moments, schedule position, epoch, random streams, early stopping and
+    /// history) into this folder every <see cref="CheckpointEveryEpochs"/> epochs and after the last one, so that
+    /// a cancelled or crashed fit loses at most the epochs since; <see cref="ResumeFrom"/> continues from one. Null
+    /// writes none. (Presets that train in stages — transfer learning, recommenders — do not checkpoint.)
+    /// </summary>
+    public string? CheckpointFolder { get; set; }
+
+    /// <summary>Epochs between checkpoints (see <see cref="CheckpointFolder"/>).</summary>
+    public int CheckpointEveryEpochs { get; set; } = 1;
+
+    /// <summary>
+    /// A checkpoint file, or a folder (its latest checkpoint), to continue training from: the run goes on at the next
+    /// epoch up to <see cref="Epochs"/> and, with a context of the same seed and the same data, ends with the weights an
+    /// uninterrupted run would have. The network must be the one that wrote it.
+    /// </summary>
+    public string? ResumeFrom { get; set; }
+
+    /// <summary>
+    /// A checkpoint file or folder whose network weights to start from (warm start): training then runs
+    /// <see cref="Epochs"/> epochs afresh — a new optimiser, a new schedule — for example on new data.
+    /// </summary>
+    public string? WarmStartFrom { get; set; }
+
+    /// <summary>
+    /// The epochs the learning-rate schedule plans for (null: <see cref="Epochs"/>). A tuner that trains a trial for a
+    /// few epochs at a time sets it to the most epochs any trial may get, so every trial follows the same schedule.
+    /// </summary>
+    public int? ScheduleEpochs { get; set; }
+
     /// <summary>Where training runs; see <see cref="DeviceKind"/>.</summary>
     public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
@@ -157,6 +187,11 @@ public class TrainingOptions
         OptionChecks.Range(EarlyStoppingMinDelta, nameof(EarlyStoppingMinDelta), 0, 1e9);
         OptionChecks.Range(ShuffleBufferSize, nameof(ShuffleBufferSize), 0, int.MaxValue);
         OptionChecks.Range(MinimumStepsPerEpoch, nameof(MinimumStepsPerEpoch), 0, 10_000);
+        OptionChecks.Range(CheckpointEveryEpochs, nameof(CheckpointEveryEpochs), 1, MaxEpochs);
+        if (ScheduleEpochs is { } scheduleEpochs)
+            OptionChecks.Range(scheduleEpochs, nameof(ScheduleEpochs), 1, MaxEpochs);
+        if (ResumeFrom is not null && WarmStartFrom is not null)
+            throw new ArgumentException($"Give {nameof(ResumeFrom)} (continue a run) or {nameof(WarmStartFrom)} (start from its weights), not both.", nameof(WarmStartFrom));
         OptionChecks.Defined(Optimizer, nameof(Optimizer));
         OptionChecks.Defined(Schedule, nameof(Schedule));
         OptionChecks.Defined(EarlyStoppingMetric, nameof(EarlyStoppingMetric));
@@ -169,8 +204,14 @@ public class TrainingOptions
         OptionChecks.Range(HuberDelta, nameof(HuberDelta), 0, 1e6, minExclusive: true);
     }
 
-    /// <summary>A copy to change for one stage of a training run (same type, same values).</summary>
-    internal TrainingOptions Copy() => (TrainingOptions)MemberwiseClone();
+    /// <summary>A copy to change for one stage of a run in stages (same type, same values, without checkpointing:
+    /// stages would overwrite each other's checkpoints).</summary>
+    internal TrainingOptions CopyForStage()
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.CheckpointFolder = copy.ResumeFrom = copy.WarmStartFrom = null;
+        return copy;
+    }
 
     /// <summary>The most epochs a run may ask for.</summary>
     public const int MaxEpochs = 100_000;

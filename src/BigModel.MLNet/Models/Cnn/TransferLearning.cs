@@ -30,7 +30,7 @@ internal static class TransferLearning
         var probeWeights = network.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
         try
         {
-            var fineTuning = session.Options.Copy();
+            var fineTuning = session.Options.CopyForStage();
             fineTuning.Schedule = LearningRateSchedule.CosineWithWarmup;
             fineTuning.WarmupFraction = Math.Max(fineTuning.WarmupFraction, 0.1);
             // With validation data, keep the best epoch (patience beyond the run: restore without stopping).
@@ -64,7 +64,7 @@ internal static class TransferLearning
         var context = session.Context;
         using var training = CachedFeatures(network, session.Training, context, options.BatchSize);
         using var validation = session.Validation is null ? null : CachedFeatures(network, session.Validation, context, options.BatchSize);
-        var probing = session.Options.Copy();
+        var probing = session.Options.CopyForStage();
         probing.Epochs = options.ProbeEpochs;
         probing.LearningRate = ProbeLearningRate;
         probing.Schedule = LearningRateSchedule.Constant;

@@ -17,7 +17,7 @@ internal static class RecommenderStages
     {
         var context = session.Context;
         network.to(context.Device);
-        var staged = session.Options.Copy();
+        var staged = session.Options.CopyForStage();
         if (session.Validation is not null)
             staged.EarlyStoppingPatience ??= 3;
 
