@@ -111,6 +111,21 @@ public sealed class DeepCatalog
             inputColumnName, secondInputColumnName, maxLength);
 
     /// <summary>
+    /// Searches trainer options (and pipeline choices) for the best value of an ML.NET metric on validation data:
+    /// random or grid trials, with asynchronous successive halving that stops bad trials after a few epochs and resumes
+    /// promoted ones from their checkpoints. Uses this context's seed (same seed: same trials), log and cancellation
+    /// (<see cref="CancelExecution"/> returns what was found so far). A trial that throws is recorded, not fatal.
+    /// </summary>
+    /// <typeparam name="TOptions">The trainer's options class.</typeparam>
+    /// <param name="options">The search space, pipeline factory, data, metric, sampler, scheduler and budget.</param>
+    /// <returns>Every trial, the best parameters and the best fitted pipeline.</returns>
+    public Tuning.TuningResult Tune<TOptions>(Tuning.TuningOptions<TOptions> options) where TOptions : Engine.TrainingOptions, new()
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Tuning.Tuner<TOptions>(_context, options).Run();
+    }
+
+    /// <summary>
     /// Loads a model saved with <c>mlContext.Model.Save</c>, after checking that the file is intact: every entry of the
     /// archive must match the checksum the file records (ML.NET's own <c>Model.Load</c> does not check, so a damaged
     /// weight could load and score garbage). A failure names the file and what is wrong with it.

@@ -160,7 +160,9 @@ public class TrainingOptions
     /// <summary>Where training runs; see <see cref="DeviceKind"/>.</summary>
     public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
-    /// <summary>Called after every epoch with that epoch's metrics (progress bars, custom logging, plots).</summary>
+    /// <summary>Called after every epoch with that epoch's metrics (progress bars, custom logging, plots). Not part of
+    /// the options' JSON form (AutoML serialises options).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Action<EpochMetrics>? EpochEnded { get; set; }
 
     /// <summary>

@@ -31,4 +31,48 @@ public class OptionsSearchSpaceTests
         }
         Assert.IsNotNull(typeof(MlpOptions).GetProperty(nameof(MlpOptions.UseBatchNorm))!.GetCustomAttribute<BooleanChoiceAttribute>());
     }
+
+    /// <summary>
+    /// AutoML hands options through System.Text.Json (its Parameter.AsType serialises and deserialises): every options
+    /// class must come back with every value, the non-tunable ones included.
+    /// </summary>
+    [TestMethod]
+    [DataRow(typeof(BigModel.MLNet.Engine.TrainingOptions))]
+    [DataRow(typeof(MlpOptions))]
+    [DataRow(typeof(CnnOptions))]
+    [DataRow(typeof(RecommenderOptions))]
+    [DataRow(typeof(TextClassifierOptions))]
+    public void OptionsSurviveAJsonRoundTrip(Type type)
+    {
+        var options = Activator.CreateInstance(type)!;
+        int changed = 0;
+        foreach (var property in type.GetProperties().Where(p => p.CanWrite && p.GetSetMethod() is not null))
+        {
+            object? value = Changed(property.PropertyType, property.GetValue(options));
+            if (value is null)
+                continue;
+            property.SetValue(options, value);
+            changed++;
+        }
+        Assert.IsGreaterThan(10, changed);
+        string json = System.Text.Json.JsonSerializer.Serialize(options, type);
+        var back = System.Text.Json.JsonSerializer.Deserialize(json, type)!;
+        Assert.AreEqual(json, System.Text.Json.JsonSerializer.Serialize(back, type), "every value survives");
+        StringAssert.Contains(json, "\"ValidationColumnName\":\"IsValidation\"", "strings travel too");
+    }
+
+    /// <summary>A value different from <paramref name="current"/> for each property type the options classes use.</summary>
+    private static object? Changed(Type type, object? current) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    {
+        var t when t == typeof(int) => (current as int? ?? 0) + 1,
+        var t when t == typeof(double) => (current as double? ?? 0) + 0.25,
+        var t when t == typeof(bool) => !(current as bool? ?? false),
+        var t when t == typeof(string) => "IsValidation",
+        var t when t.IsEnum => Enum.GetValues(t).Cast<object>().Last(),
+        var t when t == typeof(int[]) => new[] { 7, 5 },
+        var t when t == typeof(float[]) => new[] { 0.5f, 2f },
+        var t when t == typeof(string[]) => new[] { "A", "B" },
+        var t when t == typeof(BertConfig) => new BertConfig { HiddenSize = 64, Layers = 3 },
+        _ => null,
+    };
 }
