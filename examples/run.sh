@@ -14,7 +14,7 @@ rm -rf "$cache/bigmodel.mlnet"
 declare -A shared=([FlowersTransfer]=flowers-small [YelpSentiment]=sentiment-yelp [GitHubIssues]=github-issues-corefx)
 # QualityReport last: every model on every shared dataset against ML.NET's baselines (about 50 minutes; with --epochs,
 # as CI passes, a quick smoke run that leaves docs/quality.md alone).
-for example in TaxiFare MovieRecommender FashionMnist FlowersTransfer YelpSentiment GitHubIssues QualityReport; do
+for example in TaxiFare MovieRecommender FashionMnist FlowersTransfer YelpSentiment GitHubIssues Tuning QualityReport; do
   if [ "$example" = FashionMnist ] && [ ! -d /usr/share/datasets/fashion-mnist ]; then
     echo "== examples/$example skipped: install its data with 'sudo apt-get install dataset-fashion-mnist'"
     continue
