@@ -8,6 +8,7 @@ internal sealed class CustomLossTask(ITrainingTask inner, LossFunction loss) : I
     public LossFunction Loss => loss;
     public bool IsClassification => inner.IsClassification;
     public long CountCorrect(Tensor output, Tensor target) => inner.CountCorrect(output, target);
+    public Tensor Correct(Tensor output, Tensor target) => inner.Correct(output, target);
     public int? OutputWidth => inner.OutputWidth;
     public int? ClassCount => inner.ClassCount;
 }

@@ -14,6 +14,10 @@ public interface ITrainingTask
     /// <summary>Counts correct predictions in a batch (classification only).</summary>
     long CountCorrect(Tensor output, Tensor target);
 
+    /// <summary>Correct predictions in a batch as a one-element tensor, left on the batch's device so that counting
+    /// needs no copy to the host; the default counts with <see cref="CountCorrect"/>.</summary>
+    Tensor Correct(Tensor output, Tensor target) => tensor(new[] { CountCorrect(output, target) });
+
     /// <summary>Values the network must output per row (shape [rows, width]), checked on the first batch; null
     /// accepts any output.</summary>
     int? OutputWidth => null;

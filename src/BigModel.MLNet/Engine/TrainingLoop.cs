@@ -82,19 +82,22 @@ public sealed class TrainingLoop
         for (int done = 0; done < run.Epoch; done++)
             epochSeeds.Next(); // the shuffles the resumed epochs used
         _seed = run.Seed;
+        var progress = new ProgressReporter(_options, _context.Log, training.BatchesPerEpoch);
         bool stoppedEarly = false;
         for (int epoch = run.Epoch + 1; epoch <= _options.Epochs && !stoppedEarly; epoch++)
         {
             var clock = Stopwatch.StartNew();
             Freeze(groups, epoch);
             var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
-            var (loss, rows) = TrainEpoch(network, health, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, ref step);
+            progress.StartEpoch(epoch);
+            var (loss, rows) = TrainEpoch(network, health, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, progress, epoch, ref step);
             if (recomputeNorms && (validation is not null || epoch == _options.Epochs))
                 RecomputeBatchNorm(network, training);
             health.CheckFinite(epoch);
             var (validationLoss, validationAccuracy) = validation is null ? (null, null) : Evaluate(network, validation, classWeights);
             var metrics = new EpochMetrics(epoch, loss, validationLoss, validationAccuracy, schedule.RateAt(Math.Max(0, step - 1)), clock.Elapsed, rows);
             epochs.Add(metrics);
+            progress.EndEpoch(clock.Elapsed);
             _context.Log(Describe(metrics));
             _options.EpochEnded?.Invoke(metrics);
             stoppedEarly = earlyStopping?.Update(metrics, network.Module) == true && epoch < _options.Epochs;
@@ -132,31 +135,32 @@ public sealed class TrainingLoop
         }
     }
 
+    /// <summary>One epoch of training steps; returns the mean loss and the rows. The loss accumulates on the device.</summary>
     private (double Loss, long Rows) TrainEpoch(TrainableNetwork network, NetworkHealth health, Optimizer optimizer,
-        IEnumerable<TensorBatch> batches, Tensor? classWeights, LearningRateScheduler schedule, ref long step)
+        IEnumerable<TensorBatch> batches, Tensor? classWeights, LearningRateScheduler schedule, ProgressReporter progress, int epoch, ref long step)
     {
         network.Module.train();
-        double lossSum = 0;
-        long rows = 0;
-        foreach (var batch in Scoped(batches))
+        using var totals = new RunningTotals(_context.Device);
+        long batch = 0;
+        foreach (var read in Scoped(batches))
         {
-            health.CheckBatch(batch, _options.BatchSize);
-            double loss = TrainStep(network, optimizer, batch, classWeights, schedule.RateAt(step), step);
-            if (!double.IsFinite(loss))
-                throw new InvalidOperationException(
-                    $"The training loss became {loss} at step {step + 1}. Lower {nameof(TrainingOptions.LearningRate)}, " +
-                    $"set {nameof(TrainingOptions.GradientClipNorm)}, or normalise the features.");
-            lossSum += loss * batch.DataRows;
-            rows += batch.DataRows;
+            health.CheckBatch(read, _options.BatchSize);
+            totals.AddLoss(TrainStep(network, optimizer, read, classWeights, schedule.RateAt(step), step), read.DataRows);
             step++;
+            progress.Batch(++batch, totals);
         }
-        if (rows == 0)
+        if (totals.Rows == 0)
             throw new InvalidOperationException("The training data produced no batches.");
-        return (lossSum / rows, rows);
+        double loss = totals.MeanLoss;
+        if (!double.IsFinite(loss))
+            throw new InvalidOperationException(
+                $"The training loss became {loss} in epoch {epoch} (by step {step}). Lower {nameof(TrainingOptions.LearningRate)}, " +
+                $"set {nameof(TrainingOptions.GradientClipNorm)}, or normalise the features.");
+        return (loss, totals.Rows);
     }
 
-    /// <summary>One optimisation step; returns the batch's mean loss.</summary>
-    private double TrainStep(TrainableNetwork network, Optimizer optimizer, TensorBatch batch, Tensor? classWeights, double learningRate, long step)
+    /// <summary>One optimisation step; returns the batch's mean loss as a tensor (in the batch's dispose scope, on the device).</summary>
+    private Tensor TrainStep(TrainableNetwork network, Optimizer optimizer, TensorBatch batch, Tensor? classWeights, double learningRate, long step)
     {
         optimizer.ZeroGrad();
         // Dropout draws from the run's own stream (TorchRandom), so concurrent fits do not disturb each other.
@@ -164,12 +168,12 @@ public sealed class TrainingLoop
         if (step == 0)
             CheckOutputShape(output, batch);
         using var dataLoss = Native(() => BatchLoss(output, batch.Target, classWeights), batch, "loss");
-        using var loss = network.Penalty?.Invoke() is { } penalty ? dataLoss.add(penalty, Scalars.One) : dataLoss.alias();
+        var loss = network.Penalty?.Invoke() is { } penalty ? dataLoss.add(penalty, Scalars.One) : dataLoss.alias();
         loss.backward();
         if (_options.GradientClipNorm is { } norm && norm > 0)
             nn.utils.clip_grad_norm_(network.Module.parameters(), norm);
         optimizer.Step(learningRate);
-        return loss.item<float>();
+        return loss;
     }
 
     /// <summary>Mean loss and (for classification) accuracy over a whole source, without gradients.</summary>
@@ -177,20 +181,17 @@ public sealed class TrainingLoop
     {
         network.Module.eval();
         using var _ = no_grad();
-        double lossSum = 0;
-        long rows = 0, correct = 0;
+        using var totals = new RunningTotals(_context.Device);
         foreach (var batch in Scoped(source.ReadEpoch(_context.Device, shuffle: null)))
         {
             using var output = Native(() => network.Forward(batch.Inputs), batch, "forward pass on validation data");
-            using var loss = BatchLoss(output, batch.Target, classWeights);
-            lossSum += loss.item<float>() * batch.Rows;
-            rows += batch.Rows;
+            totals.AddLoss(BatchLoss(output, batch.Target, classWeights), batch.Rows);
             if (_task.IsClassification)
-                correct += _task.CountCorrect(output, batch.Target);
+                totals.AddCorrect(_task.Correct(output, batch.Target));
         }
-        if (rows == 0)
+        if (totals.Rows == 0)
             return (null, null);
-        return (lossSum / rows, _task.IsClassification ? (double)correct / rows : null);
+        return (totals.MeanLoss, _task.IsClassification ? totals.Accuracy : null);
     }
 
     /// <summary>

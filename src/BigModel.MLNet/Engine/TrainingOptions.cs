@@ -160,6 +160,14 @@ public class TrainingOptions
     /// <summary>Where training runs; see <see cref="DeviceKind"/>.</summary>
     public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
+    /// <summary>
+    /// Receives progress during each epoch (rows done, rows/s, elapsed time, estimated time left for the epoch and the
+    /// fit, running loss), at most four times a second and after each epoch's last batch, on the training thread.
+    /// Long epochs also log a line to <c>MLContext.Log</c> every 30 seconds. Not part of the options' JSON form.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
     /// <summary>Called after every epoch with that epoch's metrics (progress bars, custom logging, plots). Not part of
     /// the options' JSON form (AutoML serialises options).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -40,12 +40,12 @@ internal sealed class BinaryClassificationTask(double labelSmoothing) : Predicti
 
     public override bool IsClassification => true;
 
-    public override long CountCorrect(Tensor output, Tensor target)
+    public override Tensor Correct(Tensor output, Tensor target)
     {
         using var zero = 0f.ToScalar(); // kept alive across the native call (see Engine/Optimizer.cs)
         using var predicted = output.squeeze(-1).gt(zero).to_type(ScalarType.Int64);
-        using var correct = predicted.eq(target).sum();
-        return correct.item<long>();
+        using var same = predicted.eq(target);
+        return same.sum().reshape(1);
     }
 
     public override int OutputSize => 1;

@@ -49,11 +49,11 @@ internal sealed class MulticlassClassificationTask : PredictionTask
 
     public override bool IsClassification => true;
 
-    public override long CountCorrect(Tensor output, Tensor target)
+    public override Tensor Correct(Tensor output, Tensor target)
     {
         using var predicted = output.argmax(-1);
-        using var correct = predicted.eq(target).sum();
-        return correct.item<long>();
+        using var same = predicted.eq(target);
+        return same.sum().reshape(1);
     }
 
     public override int OutputSize => _classNames.Length;

@@ -23,7 +23,14 @@ internal abstract class PredictionTask : ITrainingTask
 
     public abstract LossFunction Loss { get; }
     public abstract bool IsClassification { get; }
-    public virtual long CountCorrect(Tensor output, Tensor target) => 0;
+    public long CountCorrect(Tensor output, Tensor target)
+    {
+        using var correct = Correct(output, target);
+        return correct.item<long>();
+    }
+
+    /// <summary>Correct predictions as a one-element tensor on the batch's device (classifiers override it).</summary>
+    public virtual Tensor Correct(Tensor output, Tensor target) => zeros(1, ScalarType.Int64, device: output.device);
 
     /// <summary>The network's output width.</summary>
     public abstract int OutputSize { get; }

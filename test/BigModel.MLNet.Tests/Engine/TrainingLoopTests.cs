@@ -297,6 +297,50 @@ public class TrainingLoopTests
         StringAssert.Contains(error.Message, "2 classes");
     }
 
+    [TestMethod]
+    public void LossesSummedOnTheDeviceEqualTheRowWeightedMeanOfEveryBatch()
+    {
+        // A learning rate too small to move the weights: the epoch's training loss must be the mean per-row loss of the
+        // network over the data (batches of 32 and a last one of 4, weighted by rows), read once at the epoch's end.
+        using var train = new Problem(100, 1, batchSize: 32);
+        var network = Network(1);
+        var history = new TrainingLoop(new TrainingOptions { Epochs = 1, LearningRate = 1e-12, Optimizer = OptimizerKind.Sgd, Momentum = 0 },
+            new SquaredError(), TrainingContext.Cpu(1)).Run(network, train.Source, train.Source);
+        double reference = ValidationLoss(network, train.Source);
+        Assert.AreEqual(reference, history.Epochs[0].TrainingLoss, 1e-6);
+        Assert.AreEqual(reference, history.Epochs[0].ValidationLoss!.Value, 1e-6);
+        Assert.AreEqual(100, history.Epochs[0].Rows);
+    }
+
+    [TestMethod]
+    public void ProgressArrivesInOrderWithFiniteEstimates()
+    {
+        var reports = new List<TrainingProgress>();
+        var options = new TrainingOptions { Epochs = 3, Progress = new Collect(reports) };
+        Train(options);
+        Assert.IsGreaterThanOrEqualTo(3, reports.Count);
+        for (int epoch = 1; epoch <= 3; epoch++)
+        {
+            var ofEpoch = reports.Where(r => r.Epoch == epoch).ToList();
+            Assert.IsNotEmpty(ofEpoch, $"epoch {epoch} reported");
+            Assert.AreEqual(ofEpoch[^1].BatchesPerEpoch, ofEpoch[^1].Batch, "the epoch's last batch is always reported");
+            Assert.AreEqual(512, ofEpoch[^1].Rows);
+        }
+        foreach (var (before, after) in reports.Zip(reports.Skip(1)))
+        {
+            Assert.IsTrue(after.Epoch > before.Epoch || (after.Epoch == before.Epoch && after.Rows > before.Rows && after.Batch > before.Batch), "in order");
+        }
+        Assert.IsTrue(reports.All(r => r.EpochRemaining >= TimeSpan.Zero && r.FitRemaining >= r.EpochRemaining && r.FitRemaining < TimeSpan.FromHours(1)));
+        Assert.IsTrue(reports.All(r => double.IsFinite(r.TrainingLoss) && r.RowsPerSecond > 0));
+        Assert.AreEqual(TimeSpan.Zero, reports[^1].FitRemaining, "nothing left after the last batch of the last epoch");
+    }
+
+    /// <summary>Collects reports synchronously, on the training thread.</summary>
+    private sealed class Collect(List<TrainingProgress> into) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => into.Add(value);
+    }
+
     private sealed class WidthOne : ITrainingTask
     {
         public int? Classes { get; init; }
