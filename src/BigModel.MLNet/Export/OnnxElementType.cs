@@ -5,6 +5,10 @@ public enum OnnxElementType
 {
     /// <summary>32-bit float.</summary>
     Float = 1,
+    /// <summary>8-bit unsigned integer (dynamically quantised activations).</summary>
+    UInt8 = 2,
+    /// <summary>8-bit signed integer (quantised weights).</summary>
+    Int8 = 3,
     /// <summary>32-bit signed integer.</summary>
     Int32 = 6,
     /// <summary>64-bit signed integer.</summary>

@@ -45,6 +45,18 @@ public sealed class OnnxGraph
     public string AddInitializer(string hint, string[] values, params long[] dims) =>
         AddTensor(new OnnxTensor(Fresh(hint), OnnxElementType.String, dims, Strings: values));
 
+    /// <summary>Adds an 8-bit signed integer constant (quantised weights) and returns its name.</summary>
+    public string AddInitializer(string hint, sbyte[] values, params long[] dims) =>
+        AddTensor(new OnnxTensor(Fresh(hint), OnnxElementType.Int8, dims, Bytes: System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+
+    /// <summary>Appends a node with several outputs (named from <paramref name="hints"/>) and returns their names.</summary>
+    public string[] AddNodeWithOutputs(string opType, string[] inputs, string[] hints, params OnnxAttribute[] attributes)
+    {
+        string[] outputs = [.. hints.Select(Fresh)];
+        Nodes.Add(new OnnxNode(opType, inputs, outputs, attributes));
+        return outputs;
+    }
+
     /// <summary>Appends a node with one output and returns that output's name.</summary>
     public string AddNode(string opType, string[] inputs, string? output = null, params OnnxAttribute[] attributes)
     {
@@ -62,7 +74,8 @@ public sealed class OnnxGraph
         return Reserve(name);
     }
 
-    private string Reserve(string name)
+    /// <summary>Marks <paramref name="name"/> as used (for graphs read back from a file).</summary>
+    internal string Reserve(string name)
     {
         if (!_names.Add(name))
             throw new InvalidOperationException($"The ONNX graph already has a value named '{name}'.");
@@ -72,7 +85,7 @@ public sealed class OnnxGraph
     private string AddTensor(OnnxTensor tensor)
     {
         long expected = tensor.Dims.Aggregate(1L, (a, b) => a * b);
-        long actual = tensor.Floats?.Length ?? tensor.Longs?.Length ?? tensor.Strings?.Length ?? 0;
+        long actual = tensor.Floats?.Length ?? tensor.Longs?.Length ?? tensor.Strings?.Length ?? tensor.Bytes?.Length ?? 0;
         if (expected != actual)
             throw new ArgumentException($"Initializer '{tensor.Name}' has {actual} values but dims [{string.Join(",", tensor.Dims)}].");
         Initializers.Add(tensor);
@@ -85,7 +98,7 @@ internal sealed record OnnxValueInfo(string Name, OnnxElementType Type, long?[] 
 
 /// <summary>A constant tensor stored in the model.</summary>
 internal sealed record OnnxTensor(string Name, OnnxElementType Type, long[] Dims,
-    float[]? Floats = null, long[]? Longs = null, string[]? Strings = null);
+    float[]? Floats = null, long[]? Longs = null, string[]? Strings = null, byte[]? Bytes = null);
 
 /// <summary>One operator application.</summary>
 internal sealed record OnnxNode(string OpType, string[] Inputs, string[] Outputs, OnnxAttribute[] Attributes);

@@ -78,6 +78,8 @@ internal static class OnnxModelWriter
             WriteBytes(w, 9, ToLittleEndian(t.Floats));
         if (t.Longs is not null)
             WriteBytes(w, 9, ToLittleEndian(t.Longs));
+        if (t.Bytes is not null)
+            WriteBytes(w, 9, t.Bytes);
     });
 
     // ValueInfoProto: name=1, type=2 → TypeProto.tensor_type=1 → (elem_type=1, shape=2 → dim=1 → (dim_value=1 | dim_param=2)).

@@ -1,4 +1,5 @@
 using BigModel.MLNet.Engine;
+using BigModel.MLNet.Export;
 using BigModel.MLNet.Glue;
 using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Tasks;
@@ -17,11 +18,13 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     private readonly byte[] _onnx;
     private ScoringPlan _plan;
     private readonly ITransformer _persisted;
+    private readonly DataViewSchema _trainingSchema;
 
     internal DeepPredictionTransformer(PredictionTask task, IReadOnlyList<ResolvedInput> inputs, byte[] onnx,
         TrainingHistory history, DataViewSchema trainingSchema)
     {
         _onnx = onnx;
+        _trainingSchema = trainingSchema;
         History = history;
         Kind = task.Kind;
         InputColumnNames = inputs.Select(i => i.ColumnName).ToArray();
@@ -53,6 +56,27 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
 
     /// <summary>The largest <see cref="ScoringBatchSize"/>.</summary>
     public const int MaxScoringBatchSize = 1 << 20;
+
+    /// <summary>Whether the network's weights are stored as int8 (see <see cref="Quantize"/>).</summary>
+    public bool IsQuantized { get; private init; }
+
+    /// <summary>
+    /// An int8 copy of this model for deployment: matrix products with constant weights run as int8 products of
+    /// dynamically quantised inputs, and embedding tables are stored as int8 rows (see <see cref="Int8QuantizationOptions"/>);
+    /// the rest stays float. <c>Transform</c>, <c>mlContext.Model.Save</c> and <see cref="ExportToOnnx(string)"/> of the copy
+    /// all use the int8 graph, which ONNX Runtime runs without libtorch like any other model. Check its metrics on your
+    /// validation data before deploying it (docs/benchmarks.md has what it gave the examples).
+    /// </summary>
+    /// <param name="options">What to quantise; null: linear layers of at least 16,384 weights, and embeddings.</param>
+    public DeepPredictionTransformer Quantize(Int8QuantizationOptions? options = null)
+    {
+        var plan = Live()._plan;
+        byte[] quantized = Int8Quantization.Quantize(_onnx, options ?? new Int8QuantizationOptions());
+        return new DeepPredictionTransformer(plan.Task, plan.Inputs, quantized, History, _trainingSchema)
+        {
+            IsQuantized = true, ScoringBatchSize = ScoringBatchSize,
+        };
+    }
 
     /// <summary>Always true: <see cref="PredictionEngine{TSrc, TDst}"/> can score single rows.</summary>
     public bool IsRowToRowMapper => true;

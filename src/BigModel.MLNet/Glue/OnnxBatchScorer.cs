@@ -22,5 +22,17 @@ internal sealed class OnnxBatchScorer(byte[] model, string[] outputs) : IDisposa
         }
     }
 
+    /// <summary>Scores the rows of <paramref name="slots"/> (given as one ONNX value per input, in that order) into those
+    /// slots of a batch of <paramref name="capacity"/> rows.</summary>
+    public void Score(IReadOnlyCollection<NamedOnnxValue> inputs, int[] slots, int capacity, ScoredBatch into)
+    {
+        using var results = _session.Run(inputs, outputs);
+        foreach (var result in results)
+        {
+            var values = result.AsTensor<float>().ToArray();
+            into.Scatter(result.Name, values, values.Length / slots.Length, slots, capacity);
+        }
+    }
+
     public void Dispose() => _session.Dispose();
 }

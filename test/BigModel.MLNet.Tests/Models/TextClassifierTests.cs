@@ -160,6 +160,24 @@ public class TextClassifierTests
     }
 
     [TestMethod]
+    public void LengthSortedScoringKeepsRowOrderAndValues()
+    {
+        // Texts of 1 to 60 words in random order: scored in length-sorted groups inside a batch, each row must get what
+        // it gets scored alone, in its own place.
+        var ml = new MLContext(1);
+        var model = ml.Deep().BinaryClassification.TextClassifier(TinyOptions(epochs: 1)).Fit(SyntheticText.Load(ml, 100, 1));
+        var random = new Random(5);
+        var texts = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(_ => new SyntheticText.Row
+        {
+            Text = string.Join(' ', Enumerable.Range(0, random.Next(1, 60)).Select(_ => SyntheticText.Filler[random.Next(SyntheticText.Filler.Length)])),
+        }).ToList());
+        var batched = ColumnValues.Read(model.Transform(texts), "Score");
+        model.ScoringBatchSize = 1;
+        var alone = ColumnValues.Read(model.Transform(texts), "Score");
+        CollectionAssert.That.AreClose(alone, batched, 1e-5f);
+    }
+
+    [TestMethod]
     public void AnyDotNetStringIsValidTextBeforeAndAfterSaving()
     {
         // Lone UTF-16 surrogates are legal in .NET strings but not in Unicode: they read as U+FFFD (as UTF-8 decoding

@@ -60,4 +60,7 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader, IOnnxInputRea
 
     public NamedOnnxValue ToOnnx(int rows) =>
         NamedOnnxValue.CreateFromTensor(Column.Name, new DenseTensor<float>(Buffer.AsMemory(0, rows * Width), [rows, Width]));
+
+    public NamedOnnxValue ToOnnx(int[] slots) =>
+        NamedOnnxValue.CreateFromTensor(Column.Name, new DenseTensor<float>(Gather(Buffer, Width, slots), [slots.Length, Width]));
 }

@@ -10,4 +10,7 @@ internal interface IOnnxInputReader
 
     /// <summary>Slots 0 to <paramref name="rows"/> − 1 as the ONNX input named after the column (no copy).</summary>
     NamedOnnxValue ToOnnx(int rows);
+
+    /// <summary>The rows in <paramref name="slots"/>, in that order, as the ONNX input.</summary>
+    NamedOnnxValue ToOnnx(int[] slots);
 }

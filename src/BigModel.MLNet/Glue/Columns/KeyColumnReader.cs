@@ -52,4 +52,7 @@ internal sealed class KeyColumnReader : BatchColumnReader, IOnnxInputReader
 
     public NamedOnnxValue ToOnnx(int rows) =>
         NamedOnnxValue.CreateFromTensor(Column.Name, new DenseTensor<uint>(_buffer.AsMemory(0, rows), [rows, 1]));
+
+    public NamedOnnxValue ToOnnx(int[] slots) =>
+        NamedOnnxValue.CreateFromTensor(Column.Name, new DenseTensor<uint>(Gather(_buffer, 1, slots), [slots.Length, 1]));
 }

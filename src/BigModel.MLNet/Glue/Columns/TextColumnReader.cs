@@ -59,9 +59,12 @@ internal sealed class TextColumnReader : BatchColumnReader, IOnnxInputReader, IV
         return tensor(values, [slots.Length, width]);
     }
 
-    public NamedOnnxValue ToOnnx(int rows) =>
-        NamedOnnxValue.CreateFromTensor(_onnxName, new DenseTensor<long>(Padded([.. Enumerable.Range(0, rows)], WordPieceEncoder.MaxTokens),
-            [rows, WordPieceEncoder.MaxTokens]));
+    public NamedOnnxValue ToOnnx(int rows) => ToOnnx([.. Enumerable.Range(0, rows)]);
+
+    /// <summary>The rows' ids padded to <see cref="WordPieceEncoder.MaxTokens"/> (the saved model's width); the model trims
+    /// them to the longest row given, so rows of similar length score fastest together.</summary>
+    public NamedOnnxValue ToOnnx(int[] slots) =>
+        NamedOnnxValue.CreateFromTensor(_onnxName, new DenseTensor<long>(Padded(slots, WordPieceEncoder.MaxTokens), [slots.Length, WordPieceEncoder.MaxTokens]));
 
     private long[] Padded(int[] slots, int width)
     {

