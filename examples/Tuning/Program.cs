@@ -1,11 +1,12 @@
-// Hyperparameter tuning with asynchronous successive halving (ASHA): the MLP on California housing (RMSE) and the
-// MiniLM text classifier on Yelp sentences (accuracy), each against its defaults in the same run, and — with
-// --compare — against random search without pruning given the same number of epochs.
+// Hyperparameter tuning with asynchronous successive halving (ASHA): the MLP on California housing (RMSE) and, with
+// --text, the MiniLM text classifier on Yelp sentences (accuracy; about two hours of a 2-core CPU, so not by default),
+// each against its defaults in the same run, and — with --compare — against random search without pruning given the
+// same number of epochs.
 //
-//   dotnet run --project examples/Tuning -c Release -- [--trials N] [--compare] [--epochs N]
+//   dotnet run --project examples/Tuning -c Release -- [--trials N] [--compare] [--text] [--epochs N]
 //
 // Data from the shared data folder beside the repository. Ends with one JSON line per task. --epochs (the examples'
-// short-run flag) shrinks the budget to a smoke test.
+// short-run flag) shrinks the budget to a smoke test of both tasks.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -23,7 +24,8 @@ bool compare = args.Contains("--compare");
 int trials = arguments.Option("--trials") ?? (quick ? 3 : 18);
 
 Tabular();
-Text();
+if (quick || args.Contains("--text"))
+    Text();
 
 // California housing: i % 5 == 4 is test (its SOURCE.md); a fifth of the rest validates the trials.
 void Tabular()

@@ -89,6 +89,15 @@ public class TrainingOptions
     public bool BucketByLength { get; set; } = true;
 
     /// <summary>
+    /// Read the training and validation data once and keep it as tensors on the training device, so each batch is an
+    /// index selection there instead of a read, conversion and host-to-device copy of its rows: the usual choice on a
+    /// GPU for data that fits its memory (the rows' inputs and labels, as 32-bit values). Batches hold the same rows in
+    /// the same order as streamed training with a shuffle pool as large as the data. Inputs of varying length (text)
+    /// always stream.
+    /// </summary>
+    public bool CacheDataOnDevice { get; set; }
+
+    /// <summary>
     /// Classification: the share of each label moved evenly onto the other classes in the loss (0.1 is usual), so the
     /// network stops pushing its most confident outputs further; often steadier on small or noisy data.
     /// </summary>

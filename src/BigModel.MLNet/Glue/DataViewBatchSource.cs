@@ -19,8 +19,11 @@ namespace BigModel.MLNet.Glue;
 /// bucket by length: a random chunk of <see cref="BucketBatches"/> batches is sorted by length, cut into batches, and
 /// the batches are served in random order, so each batch pads little while the order stays random.
 /// </remarks>
-internal sealed class DataViewBatchSource : IBatchSource
+internal sealed class DataViewBatchSource : IBatchSource, IDisposable
 {
+    private readonly bool _keepOnDevice;
+    private readonly bool _variableLength;
+    private Tensor[]? _resident;
     private readonly IDataView _data;
     private readonly IReadOnlyList<ModelInput> _inputs;
     private readonly string? _labelColumn;
@@ -42,10 +45,14 @@ internal sealed class DataViewBatchSource : IBatchSource
     /// <param name="seed">Seeds the randomness of unshuffled epochs (negative sampling for validation).</param>
     /// <param name="augment">Applied to the batches of shuffled (training) epochs only, or null.</param>
     /// <param name="bucketByLength">Whether shuffled epochs group rows of similar length (for variable-length inputs).</param>
+    /// <param name="keepOnDevice">Read the data once and keep it on the training device (inputs of fixed width only;
+    /// shuffling then always covers every row).</param>
     public DataViewBatchSource(IDataView data, IReadOnlyList<ModelInput> inputs, string? labelColumn, PredictionTask task,
         int batchSize, int shuffleBufferSize, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment = null,
-        bool bucketByLength = true)
+        bool bucketByLength = true, bool keepOnDevice = false)
     {
+        _keepOnDevice = keepOnDevice;
+        _variableLength = inputs.Any(i => i is TextInput);
         _bucketByLength = bucketByLength;
         _augment = augment;
         _role = role;
@@ -70,34 +77,99 @@ internal sealed class DataViewBatchSource : IBatchSource
     public long BatchesPerEpoch => _plan.Count;
 
     /// <summary>
+    /// One epoch's batches: streamed from the cursor, or — with the data kept on the device — selected from tensors
+    /// read once (the same rows in the same batches, in the same order, for a given generator).
+    /// </summary>
+    public IEnumerable<TensorBatch> ReadEpoch(Device device, Random? shuffle) =>
+        _keepOnDevice && !_variableLength ? ResidentEpoch(device, shuffle) : StreamedEpoch(device, shuffle);
+
+    /// <summary>
     /// Fills the pool from the cursor, then repeatedly draws a batch of random rows from it (or, unshuffled, the
     /// oldest rows) and refills the freed slots, until cursor and pool are empty.
     /// </summary>
-    public IEnumerable<TensorBatch> ReadEpoch(Device device, Random? shuffle)
+    private IEnumerable<TensorBatch> StreamedEpoch(Device device, Random? shuffle)
     {
         int capacity = shuffle is null ? _plan.Largest : _poolSize;
         var random = shuffle ?? new Random(_seed);
+        var (cursor, readers) = OpenReaders(capacity);
+        using (cursor)
+        {
+            var lengths = _bucketByLength ? readers.OfType<IVariableLengthReader>().ToList() : [];
+            foreach (var slots in SlotBatches(capacity, shuffle, slot => ReadRow(cursor, readers, slot), lengths))
+                yield return Complete(readers.Select(r => r.ToTensor(slots, device)).ToList(), slots.Length, device, shuffle, random);
+        }
+    }
+
+    /// <summary>
+    /// Batches from the whole data held on <paramref name="device"/> (read on the first epoch): each batch is an index
+    /// selection on the device instead of a read, conversion and copy of its rows.
+    /// </summary>
+    private IEnumerable<TensorBatch> ResidentEpoch(Device device, Random? shuffle)
+    {
+        if (_resident is null || _resident.Any(t => t.device != device))
+        {
+            DisposeResident();
+            var (cursor, readers) = OpenReaders((int)Rows);
+            using (cursor)
+            {
+                for (int slot = 0; slot < Rows; slot++)
+                {
+                    if (!ReadRow(cursor, readers, slot))
+                        throw new InvalidOperationException($"The {_role} data ended after {slot} of the {Rows} rows it counted.");
+                }
+            }
+            int[] all = [.. Enumerable.Range(0, (int)Rows)];
+            _resident = [.. readers.Select(r => r.ToTensor(all, device).DetachFromDisposeScope())];
+        }
+        // The streamed pool, had it held every row, would hold them in slots 0 … Rows − 1: the same schedule applies.
+        var random = shuffle ?? new Random(_seed);
+        foreach (var slots in SlotBatches((int)Rows, shuffle, readRow: null, lengths: []))
+        {
+            using var index = tensor(slots.Select(s => (long)s).ToArray(), device: device);
+            yield return Complete([.. _resident.Select(t => t.index_select(0, index))], slots.Length, device, shuffle, random);
+        }
+    }
+
+    private (DataViewRowCursor Cursor, List<BatchColumnReader> Readers) OpenReaders(int capacity)
+    {
         var columns = _inputs.Select(i => _data.Schema[i.ColumnName]).ToList();
         var label = _labelColumn is null ? (DataViewSchema.Column?)null : _data.Schema[_labelColumn];
-        using var cursor = _data.GetRowCursor(label is { } l ? columns.Append(l) : columns);
+        var cursor = _data.GetRowCursor(label is { } l ? columns.Append(l) : columns);
         var readers = _inputs.Zip(columns).Select(p => p.First.CreateReader(cursor, p.Second, capacity, training: true)).ToList();
         if (label is { } labelColumn)
             readers.Add(_task.CreateLabelReader(cursor, labelColumn, capacity));
+        return (cursor, readers);
+    }
 
-        var lengths = _bucketByLength ? readers.OfType<IVariableLengthReader>().ToList() : [];
+    /// <summary>A batch of the inputs' (and label's) tensors, augmented on shuffled epochs and completed by the task.</summary>
+    private TensorBatch Complete(List<Tensor> tensors, int rows, Device device, Random? shuffle, Random random)
+    {
+        var target = _labelColumn is null ? ones(rows, device: device) : tensors[^1];
+        var read = new TensorBatch(tensors.Take(_inputs.Count).ToList(), target);
+        if (shuffle is not null && _augment is not null)
+            read = _augment(read, shuffle);
+        return _task.CompleteBatch(read, random);
+    }
+
+    /// <summary>
+    /// The slots of each batch: a pool of <paramref name="capacity"/> slots filled by <paramref name="readRow"/> (or, when
+    /// null, already holding every row), from which batches are drawn at random (or, unshuffled, oldest first) and whose
+    /// freed slots are refilled after each batch is used.
+    /// </summary>
+    private IEnumerable<int[]> SlotBatches(int capacity, Random? shuffle, Func<int, bool>? readRow, List<IVariableLengthReader> lengths)
+    {
         var ready = new Queue<int[]>();
         long batchesTaken = 0;
-        var free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
-        var pool = new int[capacity]; // occupied slots, oldest first
-        int count = 0;
-        bool exhausted = false;
+        var free = new Stack<int>(Enumerable.Range(0, readRow is null ? 0 : capacity).Reverse());
+        var pool = readRow is null ? Enumerable.Range(0, capacity).ToArray() : new int[capacity]; // occupied slots, oldest first
+        int count = readRow is null ? capacity : 0;
+        bool exhausted = readRow is null;
         while (true)
         {
             // Slots of bucketed batches still waiting in 'ready' are neither in the pool nor free: refill only free slots.
             while (free.Count > 0 && !exhausted)
             {
-                int slot = free.Peek();
-                if (!ReadRow(cursor, readers, slot))
+                if (!readRow!(free.Peek()))
                 {
                     exhausted = true;
                     break;
@@ -122,15 +194,23 @@ internal sealed class DataViewBatchSource : IBatchSource
                 }
             }
             var batch = ready.Dequeue();
-            var tensors = readers.Select(r => r.ToTensor(batch, device)).ToList();
-            var target = label is null ? ones(batch.Length, device: device) : tensors[^1];
-            var read = new TensorBatch(tensors.Take(_inputs.Count).ToList(), target);
-            if (shuffle is not null && _augment is not null)
-                read = _augment(read, shuffle);
-            yield return _task.CompleteBatch(read, random);
-            foreach (int slot in batch)
-                free.Push(slot);
+            yield return batch;
+            if (readRow is not null)
+            {
+                foreach (int slot in batch)
+                    free.Push(slot);
+            }
         }
+    }
+
+    /// <summary>Releases the data kept on the device.</summary>
+    public void Dispose() => DisposeResident();
+
+    private void DisposeResident()
+    {
+        foreach (var tensor in _resident ?? [])
+            tensor.Dispose();
+        _resident = null;
     }
 
     /// <summary>

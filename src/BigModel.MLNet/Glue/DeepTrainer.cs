@@ -72,8 +72,8 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
         long trainingRows = DataViewRows.Count(trainData);
         int batchSize = BatchPlan.SmallDataBatchSize(trainingRows, _options.BatchSize, _options.MinimumStepsPerEpoch);
-        var training = Source(trainData, task, "training", seed, augment, batchSize);
-        var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null, _options.BatchSize);
+        using var training = Source(trainData, task, "training", seed, augment, batchSize);
+        using var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null, _options.BatchSize);
 
         string sizes = string.Join(", ", inputs.Select(i => i.Input.Describe(i.Size)));
         services.Info($"{_spec.Name}: training on {device} ({reason}), {training.Rows} rows ({sizes}), seed {seed}" +
@@ -110,7 +110,8 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
 
     private DataViewBatchSource Source(IDataView data, PredictionTask task, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment,
         int batchSize) =>
-        new(data, _spec.Inputs, _spec.LabelColumn, task, batchSize, _options.ShuffleBufferSize, role, seed, augment, _options.BucketByLength);
+        new(data, _spec.Inputs, _spec.LabelColumn, task, batchSize, _options.ShuffleBufferSize, role, seed, augment, _options.BucketByLength,
+            _options.CacheDataOnDevice);
 
     internal static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(name,

@@ -114,6 +114,23 @@ public class MlpEndToEndTests
     }
 
     [TestMethod]
+    public void DataCachedOnTheDeviceTrainsTheSameModelAsStreamedData()
+    {
+        // A shuffle pool larger than the data: streamed batches then hold the rows the cached data selects.
+        float[] Scores(bool cache)
+        {
+            var ml = new MLContext(3);
+            var data = SyntheticData.Multiclass(ml, 257, 1);
+            var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+            var options = new MlpOptions { Epochs = 3, DropoutRate = 0.1, ValidationFraction = 0.2, CacheDataOnDevice = cache };
+            var model = ml.Deep().MulticlassClassification.Mlp(options).Fit(keyed);
+            Assert.HasCount(3, model.History.Epochs);
+            return ColumnValues.Read(model.Transform(keyed), "Score");
+        }
+        CollectionAssert.AreEqual(Scores(cache: false), Scores(cache: true));
+    }
+
+    [TestMethod]
     public void ScoringBatchSizeDoesNotChangeScores()
     {
         var ml = new MLContext(5);
