@@ -73,6 +73,7 @@ if (Section("core"))
     ml.Deep().Regression.Mlp(new MlpOptions
     {
         Epochs = 10, BatchSize = 256, HiddenLayers = [256, 128],
+        PrefetchBatches = 0, // tensor counts are per thread: keep every tensor on this one
         EpochEnded = e =>
         {
             GC.Collect();

@@ -19,4 +19,10 @@ public sealed record EpochMetrics(
 {
     /// <summary>The training stage the epoch belongs to, for runs in stages ("probe", "fine-tune"); null otherwise.</summary>
     public string? Stage { get; init; }
+
+    /// <summary>
+    /// Time the training steps spent waiting for their next batch (reading, converting, copying rows). Compared with
+    /// <see cref="Duration"/> it says whether the data feed, not the network, sets the pace.
+    /// </summary>
+    public TimeSpan FeedWait { get; init; }
 }

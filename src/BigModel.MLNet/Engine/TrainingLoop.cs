@@ -58,6 +58,7 @@ public sealed class TrainingLoop
             throw new ArgumentException("The training data has no rows.", nameof(training));
 
         network.Module.to(_context.Device);
+        CudaPrecision.Apply(_context.Device, _options.AllowTf32, _context.Log);
         BatchNormStatistics.DropBatchCounters(network.Module);
         var health = new NetworkHealth(network.Module);
         var groups = network.ParameterGroups;
@@ -90,12 +91,15 @@ public sealed class TrainingLoop
             Freeze(groups, epoch);
             var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
             progress.StartEpoch(epoch);
-            var (loss, rows) = TrainEpoch(network, health, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, progress, epoch, ref step);
+            var (loss, rows, feedWait) = TrainEpoch(network, health, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, progress, epoch, ref step);
             if (recomputeNorms && (validation is not null || epoch == _options.Epochs))
                 RecomputeBatchNorm(network, training);
             health.CheckFinite(epoch);
             var (validationLoss, validationAccuracy) = validation is null ? (null, null) : Evaluate(network, validation, classWeights);
-            var metrics = new EpochMetrics(epoch, loss, validationLoss, validationAccuracy, schedule.RateAt(Math.Max(0, step - 1)), clock.Elapsed, rows);
+            var metrics = new EpochMetrics(epoch, loss, validationLoss, validationAccuracy, schedule.RateAt(Math.Max(0, step - 1)), clock.Elapsed, rows)
+            {
+                FeedWait = feedWait,
+            };
             epochs.Add(metrics);
             progress.EndEpoch(clock.Elapsed);
             _context.Log(Describe(metrics));
@@ -135,14 +139,18 @@ public sealed class TrainingLoop
         }
     }
 
-    /// <summary>One epoch of training steps; returns the mean loss and the rows. The loss accumulates on the device.</summary>
-    private (double Loss, long Rows) TrainEpoch(TrainableNetwork network, NetworkHealth health, Optimizer optimizer,
+    /// <summary>
+    /// One epoch of training steps; returns the mean loss, the rows and the time spent waiting for batches. The loss
+    /// accumulates on the device.
+    /// </summary>
+    private (double Loss, long Rows, TimeSpan FeedWait) TrainEpoch(TrainableNetwork network, NetworkHealth health, Optimizer optimizer,
         IEnumerable<TensorBatch> batches, Tensor? classWeights, LearningRateScheduler schedule, ProgressReporter progress, int epoch, ref long step)
     {
         network.Module.train();
         using var totals = new RunningTotals(_context.Device);
         long batch = 0;
-        foreach (var read in Scoped(batches))
+        var waiting = new Stopwatch();
+        foreach (var read in Scoped(Timed(batches, waiting)))
         {
             health.CheckBatch(read, _options.BatchSize);
             totals.AddLoss(TrainStep(network, optimizer, read, classWeights, schedule.RateAt(step), step), read.DataRows);
@@ -156,7 +164,22 @@ public sealed class TrainingLoop
             throw new InvalidOperationException(
                 $"The training loss became {loss} in epoch {epoch} (by step {step}). Lower {nameof(TrainingOptions.LearningRate)}, " +
                 $"set {nameof(TrainingOptions.GradientClipNorm)}, or normalise the features.");
-        return (loss, totals.Rows);
+        return (loss, totals.Rows, waiting.Elapsed);
+    }
+
+    /// <summary>The batches, with the time spent producing each (or waiting for it) added to <paramref name="waiting"/>.</summary>
+    private static IEnumerable<TensorBatch> Timed(IEnumerable<TensorBatch> batches, Stopwatch waiting)
+    {
+        using var enumerator = batches.GetEnumerator();
+        while (true)
+        {
+            waiting.Start();
+            bool more = enumerator.MoveNext();
+            waiting.Stop();
+            if (!more)
+                yield break;
+            yield return enumerator.Current;
+        }
     }
 
     /// <summary>One optimisation step; returns the batch's mean loss as a tensor (in the batch's dispose scope, on the device).</summary>
@@ -256,6 +279,8 @@ public sealed class TrainingLoop
             text += $", validation loss {validationLoss:G5}";
         if (m.ValidationAccuracy is { } accuracy)
             text += $", validation accuracy {accuracy:P2}";
-        return text + $", lr {m.LearningRate:G3}, {m.Rows / Math.Max(m.Duration.TotalSeconds, 1e-9):N0} rows/s";
+        text += $", lr {m.LearningRate:G3}, {m.Rows / Math.Max(m.Duration.TotalSeconds, 1e-9):N0} rows/s";
+        double feedShare = m.FeedWait / m.Duration;
+        return feedShare >= 0.1 ? text + $", {feedShare:P0} of it waiting for data" : text;
     }
 }

@@ -98,6 +98,19 @@ public class TrainingOptions
     public bool CacheDataOnDevice { get; set; }
 
     /// <summary>
+    /// Batches read ahead on a background thread while the network trains, so that reading, converting and copying
+    /// rows overlaps the steps (the batches and their order do not change); 0 reads each batch when the step needs it.
+    /// </summary>
+    public int PrefetchBatches { get; set; } = 2;
+
+    /// <summary>
+    /// On a CUDA GPU, let 32-bit matrix products and convolutions use TF32 (Ampere and later: several times faster,
+    /// with 10-bit mantissas in the products and 32-bit sums; saved models stay 32-bit). A process-wide libtorch switch,
+    /// set by each fit. No effect on the CPU.
+    /// </summary>
+    public bool AllowTf32 { get; set; } = true;
+
+    /// <summary>
     /// Classification: the share of each label moved evenly onto the other classes in the loss (0.1 is usual), so the
     /// network stops pushing its most confident outputs further; often steadier on small or noisy data.
     /// </summary>
@@ -205,6 +218,7 @@ public class TrainingOptions
             OptionChecks.Range(patience, nameof(EarlyStoppingPatience), 1, MaxEpochs);
         OptionChecks.Range(EarlyStoppingMinDelta, nameof(EarlyStoppingMinDelta), 0, 1e9);
         OptionChecks.Range(ShuffleBufferSize, nameof(ShuffleBufferSize), 0, int.MaxValue);
+        OptionChecks.Range(PrefetchBatches, nameof(PrefetchBatches), 0, 64);
         OptionChecks.Range(MinimumStepsPerEpoch, nameof(MinimumStepsPerEpoch), 0, 10_000);
         OptionChecks.Range(CheckpointEveryEpochs, nameof(CheckpointEveryEpochs), 1, MaxEpochs);
         if (ScheduleEpochs is { } scheduleEpochs)

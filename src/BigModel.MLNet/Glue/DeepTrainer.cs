@@ -72,11 +72,13 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
         long trainingRows = DataViewRows.Count(trainData);
         int batchSize = BatchPlan.SmallDataBatchSize(trainingRows, _options.BatchSize, _options.MinimumStepsPerEpoch);
-        using var training = Source(trainData, task, "training", seed, augment, batchSize);
-        using var validation = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null, _options.BatchSize);
+        using var trainingSource = Source(trainData, task, "training", seed, augment, batchSize);
+        using var validationSource = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null, _options.BatchSize);
+        var training = Feed(trainingSource);
+        var validation = validationSource is null ? null : Feed(validationSource);
 
         string sizes = string.Join(", ", inputs.Select(i => i.Input.Describe(i.Size)));
-        services.Info($"{_spec.Name}: training on {device} ({reason}), {training.Rows} rows ({sizes}), seed {seed}" +
+        services.Info($"{_spec.Name}: training on {device} ({reason}), {trainingSource.Rows} rows ({sizes}), seed {seed}" +
             (batchSize < _options.BatchSize ? $", batches of {batchSize} rows (small data: {_options.MinimumStepsPerEpoch} steps an epoch)" : "") +
             (augment is null ? "." : ", training batches augmented."));
 
@@ -112,6 +114,10 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         int batchSize) =>
         new(data, _spec.Inputs, _spec.LabelColumn, task, batchSize, _options.ShuffleBufferSize, role, seed, augment, _options.BucketByLength,
             _options.CacheDataOnDevice);
+
+    /// <summary>The batches as the loop reads them: prepared on a background thread when the options ask for it.</summary>
+    private IBatchSource Feed(DataViewBatchSource source) =>
+        _options.PrefetchBatches > 0 ? new PrefetchingBatchSource(source, _options.PrefetchBatches) : source;
 
     internal static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(name,

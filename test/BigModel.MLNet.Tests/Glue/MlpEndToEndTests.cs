@@ -131,6 +131,19 @@ public class MlpEndToEndTests
     }
 
     [TestMethod]
+    public void BatchesReadAheadTrainTheSameModelAsBatchesReadInStep()
+    {
+        float[] Scores(int prefetch)
+        {
+            var ml = new MLContext(4);
+            var data = SyntheticData.Regression(ml, 300, 1);
+            var options = new MlpOptions { Epochs = 3, DropoutRate = 0.1, ValidationFraction = 0.2, ShuffleBufferSize = 64, PrefetchBatches = prefetch };
+            return ColumnValues.Read(ml.Deep().Regression.Mlp(options).Fit(data).Transform(data), "Score");
+        }
+        CollectionAssert.AreEqual(Scores(prefetch: 0), Scores(prefetch: 3));
+    }
+
+    [TestMethod]
     public void ScoringBatchSizeDoesNotChangeScores()
     {
         var ml = new MLContext(5);

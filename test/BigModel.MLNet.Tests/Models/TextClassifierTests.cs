@@ -61,6 +61,8 @@ public class TextClassifierTests
         options.TextColumnName = "First";
         options.SecondTextColumnName = "Second";
         var counts = new List<long>();
+        // Tensor counts are per thread: read batches in step so that every tensor is made and freed on this one.
+        options.PrefetchBatches = 0;
         options.EpochEnded = _ => counts.Add(TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         var estimator = ml.Deep().BinaryClassification.TextClassifier(options);
         var train = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 800).Select(_ => Pair()).ToList());
