@@ -76,12 +76,15 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
 
     public long BatchesPerEpoch => _plan.Count;
 
+    /// <summary>Whether batches are selected from data held on the device (no reading, nothing worth doing ahead).</summary>
+    public bool KeepsDataOnDevice => _keepOnDevice && !_variableLength;
+
     /// <summary>
     /// One epoch's batches: streamed from the cursor, or — with the data kept on the device — selected from tensors
     /// read once (the same rows in the same batches, in the same order, for a given generator).
     /// </summary>
     public IEnumerable<TensorBatch> ReadEpoch(Device device, Random? shuffle) =>
-        _keepOnDevice && !_variableLength ? ResidentEpoch(device, shuffle) : StreamedEpoch(device, shuffle);
+        KeepsDataOnDevice ? ResidentEpoch(device, shuffle) : StreamedEpoch(device, shuffle);
 
     /// <summary>
     /// Fills the pool from the cursor, then repeatedly draws a batch of random rows from it (or, unshuffled, the
