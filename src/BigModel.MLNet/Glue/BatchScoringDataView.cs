@@ -126,8 +126,8 @@ internal sealed class BatchScoringDataView : IDataView
         }
 
         /// <summary>
-        /// One ONNX call for the batch; for text, the rows sorted by length and scored in groups of
-        /// <see cref="LengthGroup"/>, each padded only to its own longest row, the outputs put back in row order.
+        /// One ONNX call for the batch; for text, the rows sorted by length and scored in groups of about
+        /// <see cref="TokensPerCall"/> tokens, each padded only to its own longest row, the outputs put back in row order.
         /// </summary>
         private void Score()
         {
@@ -137,14 +137,36 @@ internal sealed class BatchScoringDataView : IDataView
                 _parent._plan.Scorer.Score(_modelInputs.Select(r => r.ToOnnx(_filled)).ToArray(), _filled, _scored);
                 return;
             }
-            var byLength = Enumerable.Range(0, _filled).OrderBy(slot => lengths.Sum(r => r.LengthOf(slot))).ThenBy(slot => slot).ToArray();
-            foreach (var group in byLength.Chunk(LengthGroup))
+            int LengthOf(int slot) => lengths.Sum(r => r.LengthOf(slot));
+            var byLength = Enumerable.Range(0, _filled).OrderBy(LengthOf).ThenBy(slot => slot).ToArray();
+            foreach (var group in LengthGroups(byLength, LengthOf))
                 _parent._plan.Scorer.Score(_modelInputs.Select(r => r.ToOnnx(group)).ToArray(), group, _ids.Length, _scored);
         }
 
-        /// <summary>Rows per ONNX call for text: attention over a few dozen sequences stays in cache, and sorting makes
-        /// the rows of a group alike in length (measured in docs/benchmarks.md).</summary>
-        private const int LengthGroup = 32;
+        /// <summary>
+        /// Consecutive runs of <paramref name="byLength"/> (shortest first) whose padded size — rows × the longest row —
+        /// stays within <see cref="TokensPerCall"/>: many short texts per call, a few long ones.
+        /// </summary>
+        private static IEnumerable<int[]> LengthGroups(int[] byLength, Func<int, int> lengthOf)
+        {
+            int start = 0;
+            for (int end = 1; end <= byLength.Length; end++)
+            {
+                bool full = end == byLength.Length || (end - start + 1) * lengthOf(byLength[end]) > TokensPerCall;
+                if (full)
+                {
+                    yield return byLength[start..end];
+                    start = end;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Padded tokens per ONNX call for text. Attention's intermediate values grow with rows × length², so past a few
+        /// hundred tokens a call leaves the CPU's cache and scores slower per row than one row alone; measured with
+        /// MiniLM at 16–128 tokens (docs/benchmarks.md): best at 16–32 short rows, 4–8 rows of 128 tokens.
+        /// </summary>
+        private const int TokensPerCall = 512;
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
