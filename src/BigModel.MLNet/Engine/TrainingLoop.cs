@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BigModel.MLNet.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -186,18 +187,28 @@ public sealed class TrainingLoop
     private Tensor TrainStep(TrainableNetwork network, Optimizer optimizer, TensorBatch batch, Tensor? classWeights, double learningRate, long step)
     {
         optimizer.ZeroGrad();
-        // Dropout draws from the run's own stream (TorchRandom), so concurrent fits do not disturb each other.
-        using var output = Native(() => TorchRandom.Draw(_seed, step + 1, () => network.Forward(batch.Inputs)), batch, "forward pass");
-        if (step == 0)
-            CheckOutputShape(output, batch);
-        using var dataLoss = Native(() => BatchLoss(output, batch.Target, classWeights), batch, "loss");
-        var loss = network.Penalty?.Invoke() is { } penalty ? dataLoss.add(penalty, Scalars.One) : dataLoss.alias();
+        Tensor loss;
+        using (MixedPrecision())
+        {
+            // Dropout draws from the run's own stream (TorchRandom), so concurrent fits do not disturb each other.
+            using var output = Native(() => TorchRandom.Draw(_seed, step + 1, () => network.Forward(batch.Inputs)), batch, "forward pass");
+            if (step == 0)
+                CheckOutputShape(output, batch);
+            using var outputFloat = output.to_type(ScalarType.Float32); // the loss in float32 whatever the forward pass ran in
+            using var dataLoss = Native(() => BatchLoss(outputFloat, batch.Target, classWeights), batch, "loss");
+            loss = network.Penalty?.Invoke() is { } penalty ? dataLoss.add(penalty, Scalars.One) : dataLoss.alias();
+        }
         loss.backward();
         if (_options.GradientClipNorm is { } norm && norm > 0)
             nn.utils.clip_grad_norm_(network.Module.parameters(), norm);
         optimizer.Step(learningRate);
         return loss;
     }
+
+    /// <summary>bfloat16 autocast around a training step's forward pass and loss when <see cref="TrainingOptions.Precision"/>
+    /// asks for it (the backward pass follows the casts the forward pass recorded); otherwise nothing.</summary>
+    private IDisposable? MixedPrecision() =>
+        _options.Precision == TrainingPrecision.BFloat16 ? Autocast.BFloat16(_context.Device) : null;
 
     /// <summary>Mean loss and (for classification) accuracy over a whole source, without gradients.</summary>
     private (double? Loss, double? Accuracy) Evaluate(TrainableNetwork network, IBatchSource source, Tensor? classWeights)
