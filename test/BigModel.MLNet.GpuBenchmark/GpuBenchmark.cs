@@ -40,12 +40,17 @@ static class GpuBenchmark
             o.ImageHeight = o.ImageWidth = 32;
         })));
         string vocabulary = MiniLmVocabulary();
-        Report(ml, "minilm-128", 32, device, rows => Texts(ml, rows), options => ml.Deep().BinaryClassification.TextClassifier(Options<TextClassifierOptions>(options, o =>
+        foreach (var precision in new[] { TrainingPrecision.Float32, TrainingPrecision.BFloat16 })
         {
-            o.VocabularyPath = vocabulary;
-            o.MaxLength = 128;
-            o.Config = new BertConfig { HiddenSize = 384, Layers = 6, AttentionHeads = 12, IntermediateSize = 1536 };
-        })));
+            Report(ml, precision == TrainingPrecision.BFloat16 ? "minilm-128-bf16" : "minilm-128", 32, device, rows => Texts(ml, rows),
+                options => ml.Deep().BinaryClassification.TextClassifier(Options<TextClassifierOptions>(options, o =>
+                {
+                    o.VocabularyPath = vocabulary;
+                    o.MaxLength = 128;
+                    o.Config = new BertConfig { HiddenSize = 384, Layers = 6, AttentionHeads = 12, IntermediateSize = 1536 };
+                    o.Precision = precision;
+                })));
+        }
         Report(ml, "mf", 4096, device, rows => Ratings(ml, rows), options => ml.Deep().Recommendation.Recommender(Options<RecommenderOptions>(options)));
         Report(ml, "neumf", 4096, device, rows => Ratings(ml, rows), options => ml.Deep().Recommendation.Recommender(Options<RecommenderOptions>(options,
             o => o.Architecture = RecommenderArchitecture.NeuMF)));

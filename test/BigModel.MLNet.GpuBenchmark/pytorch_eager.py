@@ -7,7 +7,7 @@
 # reshuffled with a device randperm every pass): AdamW (lr 1e-3, weight decay 0.01), 20 warm-up steps, then --steps
 # timed steps with no .item() in them. One JSON line per preset goes to stdout; the torch version and device to
 # stderr. GpuBenchmark.cs times the same networks, batch sizes and optimiser in C#.
-# Presets: mlp, cnn, resnet18-32, minilm-128, mf, neumf.
+# Presets: mlp, cnn, resnet18-32, minilm-128, minilm-128-bf16, mf, neumf.
 import argparse
 import json
 import math
@@ -277,12 +277,14 @@ def recommender(rows, device, neumf):
 
 # --- Timing ---------------------------------------------------------------------------------------------------------
 
-# name: (batch size, builder(rows, device, args))
+# name: (batch size, builder(rows, device, args)); names ending in -bf16 train under bfloat16 autocast, as the C# side's
+# TrainingPrecision.BFloat16 does (forward pass and loss inside it, backward and optimiser outside).
 PRESETS = {
     "mlp": (512, lambda rows, device, args: mlp(rows, device)),
     "cnn": (512, lambda rows, device, args: cnn(rows, device)),
     "resnet18-32": (256, lambda rows, device, args: resnet18_32(rows, device)),
     "minilm-128": (32, lambda rows, device, args: minilm_128(rows, device, TEXT_CONFIGS[args.text_config])),
+    "minilm-128-bf16": (32, lambda rows, device, args: minilm_128(rows, device, TEXT_CONFIGS[args.text_config])),
     "mf": (4096, lambda rows, device, args: recommender(rows, device, neumf=False)),
     "neumf": (4096, lambda rows, device, args: recommender(rows, device, neumf=True)),
 }
@@ -341,7 +343,8 @@ def benchmark(name, args, device):
             inputs = next(stream)
             for optimizer in optimizers:
                 optimizer.zero_grad(set_to_none=True)
-            loss = work.loss(model, *inputs)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=name.endswith("-bf16")):
+                loss = work.loss(model, *inputs)
             loss.backward()
             if work.clip_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), work.clip_norm)
