@@ -54,6 +54,29 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         }
     }
 
+    /// <summary>
+    /// The CUDA device <see cref="Transform"/> scores on, through ONNX Runtime's CUDA build (the application references
+    /// <c>Microsoft.ML.OnnxRuntime.Gpu</c>); null, the default, scores on the CPU. It is the same ONNX model either way,
+    /// so scores agree within float rounding. Setting it opens a new ONNX Runtime session (or fails, naming the package
+    /// the application lacks, and keeps the current one); set it before reading scores, not while a scored view is being
+    /// read. A saved model scores on the device its loading <c>MLContext</c> asks for (<c>GpuDeviceId</c>), as any
+    /// ML.NET ONNX model does.
+    /// </summary>
+    public int? ScoringGpuDeviceId
+    {
+        get => _plan.Scorer.GpuDeviceId;
+        set
+        {
+            if (value == _plan.Scorer.GpuDeviceId)
+                return;
+            if (value is int device)
+                OptionChecks.Range(device, nameof(ScoringGpuDeviceId), 0, 1023);
+            var previous = Live()._plan.Scorer;
+            _plan = _plan with { Scorer = new OnnxBatchScorer(_onnx, _plan.Task.ScorerOutputs, value) };
+            previous.Dispose();
+        }
+    }
+
     /// <summary>The largest <see cref="ScoringBatchSize"/>.</summary>
     public const int MaxScoringBatchSize = 1 << 20;
 
@@ -74,7 +97,7 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         byte[] quantized = Int8Quantization.Quantize(_onnx, options ?? new Int8QuantizationOptions());
         return new DeepPredictionTransformer(plan.Task, plan.Inputs, quantized, History, _trainingSchema)
         {
-            IsQuantized = true, ScoringBatchSize = ScoringBatchSize,
+            IsQuantized = true, ScoringBatchSize = ScoringBatchSize, ScoringGpuDeviceId = ScoringGpuDeviceId,
         };
     }
 

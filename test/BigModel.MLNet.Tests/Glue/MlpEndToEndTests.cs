@@ -158,6 +158,27 @@ public class MlpEndToEndTests
         Assert.HasCount(333 * 3, small);
     }
 
+    [TestMethod]
+    public void ScoringOnTheGpuWithoutOnnxRuntimesCudaBuildSaysWhatIsMissingAndKeepsScoringOnTheCpu()
+    {
+        // The tests reference ONNX Runtime's CPU build, as most applications do: asking for a GPU must fail clearly, and
+        // the model must go on scoring as before. (With the CUDA build the same call scores the same graph on the GPU;
+        // that needs a GPU machine, see docs/benchmarks.md#gpu.)
+        var ml = new MLContext(5);
+        var data = SyntheticData.Regression(ml, 200, 1);
+        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 2 }).Fit(data);
+        var before = ColumnValues.Read(model.Transform(data), "Score");
+
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() => model.ScoringGpuDeviceId = 0);
+        StringAssert.Contains(error.Message, "Microsoft.ML.OnnxRuntime.Gpu");
+        StringAssert.Contains(error.Message, "CUDA device 0");
+        Assert.IsNull(model.ScoringGpuDeviceId);
+        CollectionAssert.AreEqual(before, ColumnValues.Read(model.Transform(data), "Score"));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.ScoringGpuDeviceId = -1);
+        model.ScoringGpuDeviceId = null; // already on the CPU: nothing to do
+        CollectionAssert.AreEqual(before, ColumnValues.Read(model.Transform(data), "Score"));
+    }
+
     public sealed class BinaryPrediction
     {
         public float Probability { get; set; }
