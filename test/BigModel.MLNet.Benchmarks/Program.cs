@@ -189,26 +189,6 @@ int? Option(string name)
     return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1]) : null;
 }
 
-sealed class Row
-{
-    [VectorType(32)] public float[] Features { get; set; } = [];
-    public float Label { get; set; }
-}
-
-sealed class Interaction
-{
-    public const int Users = 100_000, Items = 20_000;
-    [KeyType(Users)] public uint UserId { get; set; }
-    [KeyType(Items)] public uint ItemId { get; set; }
-    public float Label { get; set; }
-}
-
-sealed class ImageRow
-{
-    [VectorType(784)] public float[] Image { get; set; } = [];
-    public float Label { get; set; }
-}
-
 sealed class SquaredError : ITrainingTask
 {
     public LossFunction Loss => (output, target) => { using var error = output.squeeze(-1) - target; return error * error; };

@@ -211,23 +211,3 @@ static class GpuBenchmark
         public float Score { get; set; }
     }
 }
-
-sealed class Row
-{
-    [VectorType(32)] public float[] Features { get; set; } = [];
-    public float Label { get; set; }
-}
-
-sealed class ImageRow
-{
-    [VectorType(784)] public float[] Image { get; set; } = [];
-    public float Label { get; set; }
-}
-
-sealed class Interaction
-{
-    public const int Users = 100_000, Items = 20_000;
-    [KeyType(Users)] public uint UserId { get; set; }
-    [KeyType(Items)] public uint ItemId { get; set; }
-    public float Label { get; set; }
-}
