@@ -25,5 +25,5 @@ internal sealed class BooleanLabelReader(DataViewRow row, DataViewSchema.Column 
     }
 
     /// <summary>Class indices (0 = false, 1 = true), so class weights apply as for multiclass.</summary>
-    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => tensor(Gather(_buffer, 1, slots), [slots.Length], device: device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => OnDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
 }

@@ -56,7 +56,7 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader, IOnnxInputRea
     }
 
     public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) =>
-        tensor(Gather(Buffer, Width, slots), [slots.Length, Width], device: device);
+        OnDevice(tensor(Gather(Buffer, Width, slots), [slots.Length, Width]), device);
 
     public NamedOnnxValue ToOnnx(int rows) =>
         NamedOnnxValue.CreateFromTensor(Column.Name, new DenseTensor<float>(Buffer.AsMemory(0, rows * Width), [rows, Width]));

@@ -47,7 +47,7 @@ internal sealed class KeyColumnReader : BatchColumnReader, IOnnxInputReader
         var keys = new long[slots.Length];
         for (int i = 0; i < slots.Length; i++)
             keys[i] = _buffer[slots[i]];
-        return tensor(keys, [slots.Length], device: device);
+        return OnDevice(tensor(keys, [slots.Length]), device);
     }
 
     public NamedOnnxValue ToOnnx(int rows) =>

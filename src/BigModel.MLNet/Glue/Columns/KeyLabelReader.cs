@@ -36,5 +36,5 @@ internal sealed class KeyLabelReader : BatchColumnReader
         _buffer[slot] = key - 1;
     }
 
-    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => tensor(Gather(_buffer, 1, slots), [slots.Length], device: device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => OnDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
 }

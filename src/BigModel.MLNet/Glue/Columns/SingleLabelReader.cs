@@ -35,5 +35,5 @@ internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column c
         _buffer[slot] = scale is { } s ? (value - s.Mean) / s.Std : value;
     }
 
-    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => tensor(Gather(_buffer, 1, slots), [slots.Length], device: device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => OnDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
 }
