@@ -70,8 +70,8 @@ static class Int8Benchmark
 
     private static void Row(string name, string rows, DeepPredictionTransformer model, DeepPredictionTransformer int8, IDataView data, string metric, string int8Metric)
     {
-        double floatRate = Measure.Median(() => Measure.ScoredRowsPerSecond(model.Transform(data)), runs: 3);
-        double int8Rate = Measure.Median(() => Measure.ScoredRowsPerSecond(int8.Transform(data)), runs: 3);
+        var (floatRate, int8Rate) = Measure.MedianPair(() => Measure.ScoredRowsPerSecond(model.Transform(data)),
+            () => Measure.ScoredRowsPerSecond(int8.Transform(data)), runs: 5);
         double floatMb = Size(model), int8Mb = Size(int8);
         Console.WriteLine($"| {name} | {rows} | {floatRate:N0} | {int8Rate:N0} | {int8Rate / floatRate:F2} | {floatMb:F1} | {int8Mb:F1} | {int8Mb / floatMb:P0} | {metric} | {int8Metric} |");
     }
