@@ -140,7 +140,7 @@ void Run<TOptions>(string dataset, string model, MLContext ml, SearchSpace space
     IDataView train, IDataView validation, IDataView test, TuningMetric metric, string label, int maxEpochs, Func<IEstimator<ITransformer>> defaults)
     where TOptions : BigModel.MLNet.Engine.TrainingOptions, new()
 {
-    Console.WriteLine($"== tuning {model} on {dataset}: {trials} trials, stages of 1, 3, 9… up to {maxEpochs} epochs");
+    Console.WriteLine($"== tuning {model} on {dataset}: {trials} trials, successive halving from 1 to {maxEpochs} epochs (factor 3)");
     ExampleArguments.ShowTrainingLog(ml, "Tuner");
     var clock = Stopwatch.StartNew();
     double defaultMetric = Score(defaults().Fit(train));
