@@ -40,34 +40,13 @@ internal static class OnnxGraphReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1: graph.Nodes.Add(ReadNode(input.ReadBytes(), graph)); break;
+                case 1: graph.Nodes.Add(OnnxWire.ReadNode(input.ReadBytes(), ReadAttribute, graph.Reserve)); break;
                 case 5: graph.Initializers.Add(ReadTensor(input.ReadBytes(), graph)); break;
                 case 11: graph.Inputs.Add(ReadValueInfo(input.ReadBytes(), graph, reserve: true)); break;
                 case 12: graph.Outputs.Add(ReadValueInfo(input.ReadBytes(), graph, reserve: false)); break;
                 default: input.SkipLastField(); break;
             }
         }
-    }
-
-    private static OnnxNode ReadNode(ByteString bytes, OnnxGraph graph)
-    {
-        var node = bytes.CreateCodedInput();
-        var inputs = new List<string>();
-        var outputs = new List<string>();
-        var attributes = new List<OnnxAttribute>();
-        string op = "";
-        while (node.ReadTag() is var tag and not 0)
-        {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: inputs.Add(node.ReadString()); break;
-                case 2: outputs.Add(graph.Reserve(node.ReadString())); break;
-                case 4: op = node.ReadString(); break;
-                case 5: attributes.Add(ReadAttribute(node.ReadBytes())); break;
-                default: node.SkipLastField(); break;
-            }
-        }
-        return new OnnxNode(op, [.. inputs], [.. outputs], [.. attributes]);
     }
 
     private static OnnxAttribute ReadAttribute(ByteString bytes)
@@ -84,12 +63,7 @@ internal static class OnnxGraphReader
                 case 2: value = OnnxAttribute.Of(name, attribute.ReadFloat()); break;
                 case 3: value = OnnxAttribute.Of(name, attribute.ReadInt64()); break;
                 case 4: value = OnnxAttribute.Of(name, Encoding.UTF8.GetString(attribute.ReadBytes().Span)); break;
-                case 8 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
-                    var packed = attribute.ReadBytes().CreateCodedInput();
-                    while (!packed.IsAtEnd)
-                        ints.Add(packed.ReadInt64());
-                    break;
-                case 8: ints.Add(attribute.ReadInt64()); break;
+                case 8: OnnxWire.ReadInt64s(attribute, tag, ints); break;
                 default: attribute.SkipLastField(); break;
             }
         }
@@ -111,12 +85,7 @@ internal static class OnnxGraphReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
-                    var packed = tensor.ReadBytes().CreateCodedInput();
-                    while (!packed.IsAtEnd)
-                        dims.Add(packed.ReadInt64());
-                    break;
-                case 1: dims.Add(tensor.ReadInt64()); break;
+                case 1: OnnxWire.ReadInt64s(tensor, tag, dims); break;
                 case 2: type = (OnnxElementType)tensor.ReadInt32(); break;
                 case 6: strings.Add(Encoding.UTF8.GetString(tensor.ReadBytes().Span)); break;
                 case 8: name = graph.Reserve(tensor.ReadString()); break;

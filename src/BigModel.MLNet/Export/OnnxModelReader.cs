@@ -59,32 +59,11 @@ internal sealed class OnnxModelReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1: Nodes.Add(ReadNode(graph.ReadBytes())); break;
+                case 1: Nodes.Add(OnnxWire.ReadNode(graph.ReadBytes(), ReadAttribute, name => name)); break;
                 case 5: ReadInitializer(graph.ReadBytes()); break;
                 default: graph.SkipLastField(); break;
             }
         }
-    }
-
-    private static OnnxNode ReadNode(ByteString bytes)
-    {
-        var node = bytes.CreateCodedInput();
-        var inputs = new List<string>();
-        var outputs = new List<string>();
-        var attributes = new List<OnnxAttribute>();
-        string op = "";
-        while (node.ReadTag() is var tag and not 0)
-        {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: inputs.Add(node.ReadString()); break;
-                case 2: outputs.Add(node.ReadString()); break;
-                case 4: op = node.ReadString(); break;
-                case 5: if (ReadAttribute(node.ReadBytes()) is { } attribute) attributes.Add(attribute); break;
-                default: node.SkipLastField(); break;
-            }
-        }
-        return new OnnxNode(op, [.. inputs], [.. outputs], [.. attributes]);
     }
 
     /// <summary>A float or integer attribute (what weight import reads, e.g. epsilon); others are skipped.</summary>
@@ -120,22 +99,14 @@ internal sealed class OnnxModelReader
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
-                case 1 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
-                    var packed = tensor.ReadBytes().CreateCodedInput();
-                    while (!packed.IsAtEnd) dims.Add(packed.ReadInt64());
-                    break;
-                case 1: dims.Add(tensor.ReadInt64()); break;
+                case 1: OnnxWire.ReadInt64s(tensor, tag, dims); break;
                 case 2: type = tensor.ReadInt32(); break;
                 case 4 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
                     var values = tensor.ReadBytes().CreateCodedInput();
                     while (!values.IsAtEnd) floats.Add(values.ReadFloat());
                     break;
                 case 4: floats.Add(tensor.ReadFloat()); break;
-                case 7 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
-                    var packedLongs = tensor.ReadBytes().CreateCodedInput();
-                    while (!packedLongs.IsAtEnd) longs.Add(packedLongs.ReadInt64());
-                    break;
-                case 7: longs.Add(tensor.ReadInt64()); break;
+                case 7: OnnxWire.ReadInt64s(tensor, tag, longs); break;
                 case 8: name = tensor.ReadString(); break;
                 case 9: raw = tensor.ReadBytes(); break;
                 default: tensor.SkipLastField(); break;

@@ -137,9 +137,9 @@ internal sealed class BatchScoringDataView : IDataView
                 _parent._plan.Scorer.Score(_modelInputs.Select(r => r.ToOnnx(_filled)).ToArray(), _filled, _scored);
                 return;
             }
-            int LengthOf(int slot) => lengths.Sum(r => r.LengthOf(slot));
-            var byLength = Enumerable.Range(0, _filled).OrderBy(LengthOf).ThenBy(slot => slot).ToArray();
-            foreach (var group in LengthGroups(byLength, LengthOf))
+            int[] tokens = [.. Enumerable.Range(0, _filled).Select(slot => lengths.Sum(r => r.LengthOf(slot)))];
+            var byLength = Enumerable.Range(0, _filled).OrderBy(slot => tokens[slot]).ThenBy(slot => slot).ToArray();
+            foreach (var group in LengthGroups(byLength, tokens))
                 _parent._plan.Scorer.Score(_modelInputs.Select(r => r.ToOnnx(group)).ToArray(), group, _ids.Length, _scored);
         }
 
@@ -147,12 +147,12 @@ internal sealed class BatchScoringDataView : IDataView
         /// Consecutive runs of <paramref name="byLength"/> (shortest first) whose padded size — rows × the longest row —
         /// stays within <see cref="TokensPerCall"/>: many short texts per call, a few long ones.
         /// </summary>
-        private static IEnumerable<int[]> LengthGroups(int[] byLength, Func<int, int> lengthOf)
+        private static IEnumerable<int[]> LengthGroups(int[] byLength, int[] tokens)
         {
             int start = 0;
             for (int end = 1; end <= byLength.Length; end++)
             {
-                bool full = end == byLength.Length || (end - start + 1) * lengthOf(byLength[end]) > TokensPerCall;
+                bool full = end == byLength.Length || (end - start + 1) * tokens[byLength[end]] > TokensPerCall;
                 if (full)
                 {
                     yield return byLength[start..end];

@@ -22,7 +22,6 @@ namespace BigModel.MLNet.Glue;
 internal sealed class DataViewBatchSource : IBatchSource, IDisposable
 {
     private readonly bool _keepOnDevice;
-    private readonly bool _variableLength;
     private Tensor[]? _resident;
     private readonly IDataView _data;
     private readonly IReadOnlyList<ModelInput> _inputs;
@@ -51,8 +50,7 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
         int batchSize, int shuffleBufferSize, string role, int seed, Func<TensorBatch, Random, TensorBatch>? augment = null,
         bool bucketByLength = true, bool keepOnDevice = false)
     {
-        _keepOnDevice = keepOnDevice;
-        _variableLength = inputs.Any(i => i is TextInput);
+        _keepOnDevice = keepOnDevice && !inputs.Any(i => i is TextInput); // rows of varying length always stream
         _bucketByLength = bucketByLength;
         _augment = augment;
         _role = role;
@@ -77,7 +75,7 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
     public long BatchesPerEpoch => _plan.Count;
 
     /// <summary>Whether batches are selected from data held on the device (no reading, nothing worth doing ahead).</summary>
-    public bool KeepsDataOnDevice => _keepOnDevice && !_variableLength;
+    public bool KeepsDataOnDevice => _keepOnDevice;
 
     /// <summary>
     /// One epoch's batches: streamed from the cursor, or — with the data kept on the device — selected from tensors
