@@ -11,8 +11,6 @@ using Microsoft.ML.Data;
 /// </summary>
 static class Int8Benchmark
 {
-    private static readonly string[] Words = ["the", "food", "was", "good", "and", "service", "slow", "we", "will", "come", "back", "never"];
-
     public static void Run(MLContext ml)
     {
         Console.WriteLine();
@@ -37,7 +35,7 @@ static class Int8Benchmark
         double Accuracy(ITransformer m) => ml.BinaryClassification.Evaluate(m.Transform(test)).Accuracy;
         foreach (int tokens in new[] { 64, 128 })
         {
-            var texts = ml.Data.Cache(ml.Data.LoadFromEnumerable(Texts(256, tokens - 2, tokens)));
+            var texts = ml.Data.Cache(ml.Data.LoadFromEnumerable(TextBenchmark.Texts(256, tokens - 2, tokens)));
             Row($"MiniLM-L6 (yelp), {tokens} tokens", "256", model, int8, texts, $"accuracy {Accuracy(model):F4}", $"{Accuracy(int8):F4}");
         }
     }
@@ -83,20 +81,13 @@ static class Int8Benchmark
         return bytes.Length / 1e6;
     }
 
-    private static IEnumerable<Sentence> Texts(int count, int words, int seed)
-    {
-        var random = new Random(seed);
-        for (int i = 0; i < count; i++)
-            yield return new Sentence { Text = string.Join(' ', Enumerable.Range(0, words).Select(_ => Words[random.Next(Words.Length)])) };
-    }
-
-    private static IEnumerable<Tabular> TabularRows(int count, int seed)
+    private static IEnumerable<Row> TabularRows(int count, int seed)
     {
         var random = new Random(seed);
         for (int i = 0; i < count; i++)
         {
             var x = Enumerable.Range(0, 32).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            yield return new Tabular { Features = x, Label = MathF.Sin(3 * x[0]) + x[1] * x[2] + x.Skip(3).Sum() / 10 };
+            yield return new Row { Features = x, Label = MathF.Sin(3 * x[0]) + x[1] * x[2] + x.Skip(3).Sum() / 10 };
         }
     }
 
@@ -105,17 +96,6 @@ static class Int8Benchmark
         var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(Image));
         schema[nameof(Image.Label)].ColumnType = new KeyDataViewType(typeof(uint), 10);
         return schema;
-    }
-
-    private sealed class Sentence
-    {
-        public string Text { get; set; } = "";
-    }
-
-    private sealed class Tabular
-    {
-        [VectorType(32)] public float[] Features { get; set; } = [];
-        public float Label { get; set; }
     }
 
     private sealed class Image

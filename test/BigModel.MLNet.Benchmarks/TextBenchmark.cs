@@ -44,18 +44,11 @@ static class TextBenchmark
         Console.WriteLine($"| length-bucketed batches (default) | {bucketed:N1} | {bucketed / unbucketed:F2} |");
     }
 
-    private static IEnumerable<Sentence> Texts(int count, int words, int seed)
+    /// <summary>Texts of exactly <paramref name="words"/> whole-token words (so <paramref name="words"/> + 2 tokens), random labels.</summary>
+    public static IEnumerable<YelpSentences.Sentence> Texts(int count, int words, int seed)
     {
         var random = new Random(seed);
         for (int i = 0; i < count; i++)
-            yield return new Sentence { Text = string.Join(' ', Enumerable.Range(0, words).Select(_ => Words[random.Next(Words.Length)])), Label = random.Next(2) == 0 };
-    }
-
-
-
-    private sealed class Sentence
-    {
-        public string Text { get; set; } = "";
-        public bool Label { get; set; }
+            yield return new YelpSentences.Sentence { Text = string.Join(' ', Enumerable.Range(0, words).Select(_ => Words[random.Next(Words.Length)])), Label = random.Next(2) == 0 };
     }
 }
