@@ -50,13 +50,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     }));
 
 // Baseline: ML.NET's image featurizer on the same backbone (frozen), with a linear classifier.
-var baseline = ml.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ml.Transforms.LoadImages("Photo", imageFolder: "", inputColumnName: nameof(Photo.ImagePath)))
-    .Append(ml.Transforms.ResizeImages("Photo", 224, 224))
-    .Append(ml.Transforms.ExtractPixels("Pixels", "Photo"))
-    .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"))
-    .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy())
-    .Fit(train);
+var baseline = FrozenResNetBaseline.Estimator(ml, nameof(Photo.ImagePath)).Fit(train);
 var baselineMetrics = ml.MulticlassClassification.Evaluate(baseline.Transform(test));
 double baselineF1 = ClassificationReport.MacroF1(baselineMetrics);
 Console.WriteLine($"ML.NET DnnFeaturizeImage(ResNet18) + L-BFGS: accuracy {baselineMetrics.MicroAccuracy:F4}   macro-F1 {baselineF1:F4}");

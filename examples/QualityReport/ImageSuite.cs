@@ -25,13 +25,7 @@ internal static class ImageSuite
         var test = ml.Data.LoadFromEnumerable(split.Where(s => s.Test).Select(s => s.Photo).ToList());
 
         var clock = Stopwatch.StartNew();
-        var baseline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.LoadImages("Photo", imageFolder: "", inputColumnName: nameof(Photo.ImagePath)))
-            .Append(ml.Transforms.ResizeImages("Photo", 224, 224))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Photo"))
-            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"))
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy())
-            .Fit(train);
+        var baseline = FrozenResNetBaseline.Estimator(ml, nameof(Photo.ImagePath)).Fit(train);
         double baselineAccuracy = ml.MulticlassClassification.Evaluate(baseline.Transform(test)).MicroAccuracy;
         Console.WriteLine($"  baseline: accuracy {baselineAccuracy:F4} ({clock.Elapsed.TotalMinutes:F1} min)");
 

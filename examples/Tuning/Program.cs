@@ -23,6 +23,7 @@ var arguments = new ExampleArguments(args);
 bool quick = arguments.Option("--epochs") is not null;
 bool compare = args.Contains("--compare");
 int trials = arguments.Option("--trials") ?? (quick ? 3 : 18);
+var noTrial = new TrialParameters(new Dictionary<string, object?>()); // the defaults' pipeline is built outside any trial
 
 Tabular();
 Census();
@@ -32,12 +33,8 @@ if (quick || args.Contains("--text"))
 // California housing: i % 5 == 4 is test (its SOURCE.md); a fifth of the rest validates the trials.
 void Tabular()
 {
-    string path = ExampleArguments.SharedData("california-housing", "housing.csv");
-    if (!File.Exists(path))
-    {
-        Console.WriteLine($"== tuning: california-housing skipped: its data is expected in {path}");
+    if (SharedFile("california-housing", "housing.csv") is not { } path)
         return;
-    }
     var ml = new MLContext(seed: 1);
     var rows = File.ReadLines(path).Skip(1).Select(line => line.Split(',')).Select(f => new House
     {
@@ -55,26 +52,17 @@ void Tabular()
         return prepare.Append(ml.Deep().Regression.Mlp(options));
     }
 
-    var space = SearchSpace.For<MlpOptions>()
-        .Remove("Epochs", "QuantileBins", "StandardizeLabel", "HuberDelta", "RecomputeBatchNormStatistics", "Momentum", "WarmupFraction",
-            "ValidationFraction", "LabelSmoothing")
-        .Range("BatchSize", 32, 1024)
-        .Choose("HiddenLayers", new[] { 128, 64 }, new[] { 256, 128 }, new[] { 256, 256, 128 }, new[] { 64 });
-    Run<MlpOptions>("california-housing", "MLP", ml, space, Pipeline, train, validation, test, TuningMetric.RootMeanSquaredError, "Label",
-        maxEpochs: quick ? 3 : 27, () => Pipeline(new MlpOptions { Epochs = quick ? 3 : 27 }, new TrialParameters(new Dictionary<string, object?>())));
+    Run<MlpOptions>("california-housing", "MLP", ml, MlpSpace("LabelSmoothing"), Pipeline, train, validation, test, TuningMetric.RootMeanSquaredError, "Label",
+        maxEpochs: quick ? 3 : 27, () => Pipeline(new MlpOptions { Epochs = quick ? 3 : 27 }, noTrial));
 }
 
 // UCI Adult: the official test file is test; every fifth row of adult.data validates the trials.
 void Census()
 {
-    string path = ExampleArguments.SharedData("adult-census-income", "adult.data");
-    if (!File.Exists(path))
-    {
-        Console.WriteLine($"== tuning: adult-census-income skipped: its data is expected in {path}");
+    if (SharedFile("adult-census-income", "adult.data") is not { } path)
         return;
-    }
     var ml = new MLContext(seed: 1);
-    List<Person> Read(string file) => File.ReadLines(ExampleArguments.SharedData("adult-census-income", file))
+    List<Person> Read(string file) => File.ReadLines(Path.Combine(Path.GetDirectoryName(path)!, file))
         .Select(line => line.Split(", ")).Where(f => f.Length == 15)
         .Select(f => new Person
         {
@@ -95,24 +83,33 @@ void Census()
         return prepare.Append(ml.Deep().BinaryClassification.Mlp(options));
     }
 
-    var space = SearchSpace.For<MlpOptions>()
-        .Remove("Epochs", "QuantileBins", "StandardizeLabel", "HuberDelta", "RecomputeBatchNormStatistics", "Momentum", "WarmupFraction",
-            "ValidationFraction")
-        .Range("BatchSize", 32, 1024)
-        .Choose("HiddenLayers", new[] { 128, 64 }, new[] { 256, 128 }, new[] { 256, 256, 128 }, new[] { 64 });
-    Run<MlpOptions>("adult-census-income", "MLP", ml, space, Pipeline, train, validation, test, TuningMetric.AreaUnderRocCurve, "Label",
-        maxEpochs: quick ? 3 : 27, () => Pipeline(new MlpOptions { Epochs = quick ? 3 : 27 }, new TrialParameters(new Dictionary<string, object?>())));
+    Run<MlpOptions>("adult-census-income", "MLP", ml, MlpSpace(), Pipeline, train, validation, test, TuningMetric.AreaUnderRocCurve, "Label",
+        maxEpochs: quick ? 3 : 27, () => Pipeline(new MlpOptions { Epochs = quick ? 3 : 27 }, noTrial));
+}
+
+// The MLP options both tabular tasks tune: all the tunable ones but those below (and any the task names), with batch
+// sizes from 32 to 1,024 and four layer shapes.
+SearchSpace MlpSpace(params string[] alsoFixed) => SearchSpace.For<MlpOptions>()
+    .Remove([.. new[] { "Epochs", "QuantileBins", "StandardizeLabel", "HuberDelta", "RecomputeBatchNormStatistics", "Momentum",
+        "WarmupFraction", "ValidationFraction" }, .. alsoFixed])
+    .Range("BatchSize", 32, 1024)
+    .Choose("HiddenLayers", new[] { 128, 64 }, new[] { 256, 128 }, new[] { 256, 256, 128 }, new[] { 64 });
+
+// A file of the shared data folder, or null (saying so) when it is absent.
+string? SharedFile(string dataset, string file)
+{
+    string path = ExampleArguments.SharedData(dataset, file);
+    if (File.Exists(path))
+        return path;
+    Console.WriteLine($"== tuning: {dataset} skipped: its data is expected in {path}");
+    return null;
 }
 
 // Yelp sentences: i % 5 == 4 is test, i % 5 == 3 validates the trials.
 void Text()
 {
-    string path = ExampleArguments.SharedData("sentiment-yelp", "yelp_labelled.txt");
-    if (!File.Exists(path))
-    {
-        Console.WriteLine($"== tuning: sentiment-yelp skipped: its data is expected in {path}");
+    if (SharedFile("sentiment-yelp", "yelp_labelled.txt") is not { } path)
         return;
-    }
     var ml = new MLContext(seed: 1);
     var rows = File.ReadLines(path).Select(line => line.Split('\t')).Select(f => new Sentence { Text = f[0], Label = f[1] == "1" }).ToList();
     var train = ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % 5 < 3).Where((_, i) => !quick || i % 5 == 0).ToList());
@@ -133,7 +130,7 @@ void Text()
         new RangeParameter("WeightDecay", 0, 0.1, 0.01),
     ]).Choose("BatchSize", 16, 32);
     Run<TextClassifierOptions>("sentiment-yelp", "MiniLM", ml, space, Pipeline, train, validation, test, TuningMetric.Accuracy, "Label",
-        maxEpochs: quick ? 1 : 9, () => Pipeline(new TextClassifierOptions(), new TrialParameters(new Dictionary<string, object?>())));
+        maxEpochs: quick ? 1 : 9, () => Pipeline(new TextClassifierOptions(), noTrial));
 }
 
 void Run<TOptions>(string dataset, string model, MLContext ml, SearchSpace space, Func<TOptions, TrialParameters, IEstimator<ITransformer>> pipeline,
