@@ -55,7 +55,8 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
 
     /// <summary>
     /// Bin edges at <paramref name="bins"/> + 1 quantiles of each slot of <paramref name="column"/> (repeated quantiles
-    /// merge, so a 0/1 feature gets one bin), from at most 100,000 rows of <paramref name="data"/>.
+    /// merge, so a 0/1 feature gets one bin; values holding more than one bin's share of the rows add the quantiles of
+    /// the other rows), from at most 100,000 rows of <paramref name="data"/>.
     /// </summary>
     public static PiecewiseLinearEncoding Fit(IDataView data, string column, int bins)
     {
@@ -86,9 +87,16 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
         if (values.Count == 0)
             return [];
         values.Sort();
-        return Enumerable.Range(0, bins + 1)
-            .Select(q => values[(int)Math.Round((double)q / bins * (values.Count - 1))])
-            .Distinct()
-            .ToArray();
+        var edges = QuantilesOfSorted(values, bins);
+        // A value that holds more than a bin's share (0 in a zero-inflated column) swallows the quantiles around it and
+        // leaves the rest of the range with few edges; the rows off such values get their own quantiles.
+        var heavy = values.GroupBy(v => v).Where(g => g.Count() > values.Count / bins).Select(g => g.Key).ToHashSet();
+        var rest = values.Where(v => !heavy.Contains(v)).ToList();
+        return heavy.Count == 0 || rest.Count == 0 ? edges : edges.Concat(QuantilesOfSorted(rest, bins)).Distinct().Order().ToArray();
     }
+
+    private static float[] QuantilesOfSorted(List<float> values, int bins) => Enumerable.Range(0, bins + 1)
+        .Select(q => values[(int)Math.Round((double)q / bins * (values.Count - 1))])
+        .Distinct()
+        .ToArray();
 }

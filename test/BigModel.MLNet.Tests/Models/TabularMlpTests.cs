@@ -78,6 +78,22 @@ public class TabularMlpTests
     }
 
     [TestMethod]
+    public void AZeroInflatedFeatureGetsBinsAcrossItsOtherValues()
+    {
+        // 900 zeros and 100 values 1..100 (a capital-gain column): plain quartiles are all 0 but the last, which would
+        // leave one bin for the whole non-zero range; the rows off the heavy value get quartiles of their own.
+        var rows = Enumerable.Range(0, 1000).Select(i => new SyntheticTabular.Row { Numbers = [i < 900 ? 0 : i - 899, 1] });
+        using var fitted = BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(new MLContext().Data.LoadFromEnumerable(rows), "Numbers", bins: 4);
+        Assert.AreEqual(5, fitted.Width, "edges 0, 1, 26, 51, 75, 100");
+        using var input = TorchSharp.torch.tensor(new float[] { 0, 1, 40, 1, 100, 1 }, [3, 2]);
+        using var encoded = fitted.call(input);
+        var bins = encoded.data<float>().ToArray();
+        CollectionAssert.AreEqual(new[] { 0f, 0, 0, 0, 0 }, bins[..5], "zero sits at the first edge");
+        CollectionAssert.AreEqual(new[] { 1f, 1, 0.56f, 0, 0 }, bins[5..10].Select(b => MathF.Round(b, 2)).ToArray(), "40 lies inside the third bin");
+        CollectionAssert.AreEqual(new[] { 1f, 1, 1, 1, 1 }, bins[10..], "100 fills every bin");
+    }
+
+    [TestMethod]
     public void CategoricalColumnsAreLearnedAsEmbeddingsAndUnseenValuesStillScore()
     {
         var ml = new MLContext(1);
