@@ -36,7 +36,7 @@ internal static class ImageSuite
             Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = transferSize, ImageWidth = transferSize,
             ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
             PretrainedModelPath = Path.Combine(AppContext.BaseDirectory, Backbone),
-            Epochs = quick ? 2 : 8, ValidationFraction = 0.2,
+            Epochs = quick ? 2 : 8, ValidationFraction = 0.2, TestTimeFlip = true,
         };
         Add("ResNet-18 transfer", transfer, ml.Deep().AugmentImages("Image", horizontalFlip: true, rotationDegrees: 15, cropPadding: transferSize / 28),
             transferTrain, transferTest);

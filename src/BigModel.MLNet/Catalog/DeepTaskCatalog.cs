@@ -92,11 +92,13 @@ public sealed class DeepTaskCatalog
                     throw new ArgumentOutOfRangeException(image,
                         $"Column '{image}' has {request.InputSizes[0]} values per row, but ImageChannels × ImageHeight × ImageWidth = " +
                         $"{options.ImageChannels} × {options.ImageHeight} × {options.ImageWidth} = {expected}.");
-                if (options.PretrainedModelPath is { } pretrained)
-                    return PretrainedResNet(options, pretrained, request.Task.OutputSize);
-                return BuiltNetwork.FromModule(options.Architecture == CnnArchitecture.ResNet18
-                    ? new ResNet18(options, request.Task.OutputSize)
-                    : new SmallCnn(options, request.Task.OutputSize));
+                int outputs = request.Task.OutputSize;
+                var built = options.PretrainedModelPath is { } pretrained
+                    ? PretrainedResNet(options, pretrained, outputs)
+                    : BuiltNetwork.FromModule(options.Architecture == CnnArchitecture.ResNet18 ? new ResNet18(options, outputs) : new SmallCnn(options, outputs));
+                return options.TestTimeFlip
+                    ? built with { ExportOnnx = (graph, inputs) => FlipAveraging.Export(graph, inputs[0], options, outputs, both => built.ExportOnnx(graph, [both])) }
+                    : built;
             },
             schema => ImageAugmentingEstimator.ReadMark(schema[image]) is { IsActive: true } augmentation
                 ? new ImageAugmentation(augmentation, options.ImageChannels, options.ImageHeight, options.ImageWidth).Apply

@@ -165,6 +165,38 @@ public class CnnTests
     }
 
     [TestMethod]
+    public void TestTimeFlipScoresAnImageAndItsMirrorImageAlike()
+    {
+        var ml = new MLContext(1);
+        var rows = SyntheticImages.Generate(300, 1).ToList();
+        var mirrored = rows.Select(r => new SyntheticImages.Row { Label = r.Label, Image = Mirror(r.Image) }).ToList();
+        var toKey = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows));
+        var data = toKey.Transform(ml.Data.LoadFromEnumerable(rows));
+        var mirrorData = toKey.Transform(ml.Data.LoadFromEnumerable(mirrored));
+        ITransformer Fit(bool flip)
+        {
+            var options = Options(epochs: 2);
+            options.TestTimeFlip = flip;
+            return ml.Deep().MulticlassClassification.Cnn(options).Fit(data);
+        }
+        var (plain, averaged) = (Fit(flip: false), Fit(flip: true));
+
+        float[] Scores(ITransformer model, IDataView view) => ColumnValues.Read(model.Transform(view), "Score");
+        var (plainScores, plainMirrored) = (Scores(plain, data), Scores(plain, mirrorData));
+        var (flipScores, flipMirrored) = (Scores(averaged, data), Scores(averaged, mirrorData));
+        Assert.IsGreaterThan(1e-3, plainScores.Zip(plainMirrored, (a, b) => Math.Abs(a - b)).Max(), "without it, a mirror image scores differently");
+        Assert.IsLessThan(1e-5, flipScores.Zip(flipMirrored, (a, b) => Math.Abs(a - b)).Max(), "with it, an image and its mirror image score alike");
+        Assert.IsGreaterThan(1e-3, plainScores.Zip(flipScores, (a, b) => Math.Abs(a - b)).Max(), "the same weights, scored through the flip average");
+        EstimatorConformance.Check(ml, ml.Deep().MulticlassClassification.Cnn(new CnnOptions
+        {
+            ImageHeight = SyntheticImages.Size, ImageWidth = SyntheticImages.Size, Filters = [8], DenseUnits = 8, Epochs = 1, TestTimeFlip = true,
+        }), averaged, data, mirrorData, "Score", "PredictedLabel");
+
+        static float[] Mirror(float[] image) => Enumerable.Range(0, image.Length)
+            .Select(i => image[i / SyntheticImages.Size * SyntheticImages.Size + SyntheticImages.Size - 1 - i % SyntheticImages.Size]).ToArray();
+    }
+
+    [TestMethod]
     public void WrongImageSizeIsNamed()
     {
         var ml = new MLContext(1);

@@ -66,6 +66,15 @@ public sealed class CnnOptions : TrainingOptions
     [Range(0.0, 1.0, init: 0.1)]
     public double BackboneLearningRateScale { get; set; } = 0.1;
 
+    /// <summary>
+    /// Test-time augmentation: score each image and its horizontal mirror image and average the two outputs (in
+    /// <c>Transform</c>, saved models and ONNX exports; scoring costs twice the work). For photos, where a mirror image
+    /// shows the same thing; not for digits, text or other images whose meaning has a handedness. Training and its
+    /// validation metrics see single images.
+    /// </summary>
+    [BooleanChoice(defaultValue: false)]
+    public bool TestTimeFlip { get; set; }
+
     /// <summary>Filters of each conv–batch-norm–ReLU–max-pool block of the small preset; each block halves height and width.</summary>
     public int[] Filters { get; set; } = [32, 64];
 
