@@ -41,12 +41,13 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     // Training batches only: random flips, rotations within ±15° and shifts of up to 8 pixels.
     .Append(ml.Deep().AugmentImages("Image", horizontalFlip: true, rotationDegrees: arguments.Option("--rotation") ?? 15, cropPadding: 8))
     // Transfer learning in stages: a probe (the new head on cached backbone features), then fine-tuning of the whole
-    // network, kept only if it validates better than the probe on the held-out fifth.
+    // network, kept only if it validates better than the probe on the held-out fifth. Scoring averages each photo with
+    // its mirror image (TestTimeFlip), as training flips them.
     .Append(ml.Deep().MulticlassClassification.Cnn(new CnnOptions
     {
         Architecture = CnnArchitecture.ResNet18, ImageChannels = 3, ImageHeight = 224, ImageWidth = 224,
         ChannelMean = [103.06f, 115.90f, 123.15f], ChannelStd = [1f, 1f, 1f],
-        PretrainedModelPath = backbone, Epochs = epochs, ValidationFraction = 0.2, Progress = new ConsoleProgress(),
+        PretrainedModelPath = backbone, Epochs = epochs, ValidationFraction = 0.2, TestTimeFlip = true, Progress = new ConsoleProgress(),
     }));
 
 // Baseline: ML.NET's image featurizer on the same backbone (frozen), with a linear classifier.
