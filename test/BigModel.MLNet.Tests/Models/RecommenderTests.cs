@@ -103,6 +103,35 @@ public class RecommenderTests
     }
 
     [TestMethod]
+    public void DefaultImplicitFactorisationRanksBetterThanPopularity()
+    {
+        // Four groups of users, each interacting with its own 15 of 60 items (a few items popular with everyone): what a
+        // user will touch next follows its group, which popularity cannot see and the default (BPR) factorisation must.
+        var random = new Random(5);
+        var rows = new List<SyntheticRatings.Rating>();
+        for (int user = 0; user < 200; user++)
+        {
+            for (int n = 0; n < 12; n++)
+            {
+                int item = random.NextDouble() < 0.2 ? random.Next(5) : user % 4 * 15 + random.Next(15);
+                rows.Add(new SyntheticRatings.Rating { UserId = $"u{user}", ItemId = $"i{item}", Time = n });
+            }
+        }
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var keyed = ml.Transforms.Conversion.MapValueToKey("UserId").Append(ml.Transforms.Conversion.MapValueToKey("ItemId")).Fit(data).Transform(data);
+        var recommendation = ml.Deep().Recommendation;
+        var (train, test) = recommendation.LeaveOneOutSplit(keyed, "UserId", orderColumnName: "Time");
+        double HitRate(RecommenderArchitecture architecture) => recommendation.EvaluateRanking(
+            recommendation.Recommender(new RecommenderOptions { Feedback = FeedbackKind.Implicit, Architecture = architecture, EmbeddingSize = 8, Epochs = 30 }).Fit(train),
+            test, train, k: 10, negatives: 49, seed: 1).HitRate;
+
+        double popularity = HitRate(RecommenderArchitecture.Biases), factorisation = HitRate(RecommenderArchitecture.MatrixFactorization);
+        Assert.AreEqual(ImplicitLoss.Bpr, new RecommenderOptions().ImplicitLoss);
+        Assert.IsGreaterThan(popularity + 0.1, factorisation, $"HR@10: popularity {popularity:F3}, factorisation {factorisation:F3}");
+    }
+
+    [TestMethod]
     public void HitRateAndNdcgMatchHandComputedValues()
     {
         // Ranks 0, 3, 12 and 9 at K = 10: three hits; gains 1/log2(2), 1/log2(5), 0, 1/log2(11).
