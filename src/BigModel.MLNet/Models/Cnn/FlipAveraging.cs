@@ -14,13 +14,12 @@ internal static class FlipAveraging
     /// [rows, <paramref name="outputs"/>]) and the average to <paramref name="graph"/>; returns the averaged output.</summary>
     public static string Export(OnnxGraph graph, string pixels, CnnOptions options, int outputs, Func<string, string> network)
     {
-        long[] imageShape = [-1, options.ImageChannels, options.ImageHeight, options.ImageWidth];
+        long[] imageShape = ImageInput.ShapeOf(options);
         string images = graph.AddNode("Reshape", [pixels, graph.AddInitializer("tta_image_shape", imageShape, imageShape.Length)]);
         // Width reversed: a slice of the last axis from its end to before its start, step −1.
         string mirrored = graph.AddNode("Slice", [images, graph.AddInitializer("tta_start", [-1L], 1),
             graph.AddInitializer("tta_end", [long.MinValue], 1), graph.AddInitializer("tta_axis", [3L], 1), graph.AddInitializer("tta_step", [-1L], 1)]);
-        long pixelsPerImage = (long)options.ImageChannels * options.ImageHeight * options.ImageWidth;
-        string mirroredRows = graph.AddNode("Reshape", [mirrored, graph.AddInitializer("tta_rows", [-1L, pixelsPerImage], 2)]);
+        string mirroredRows = graph.AddNode("Flatten", [mirrored], null, OnnxAttribute.Of("axis", 1L));
         string both = graph.AddNode("Concat", [pixels, mirroredRows], null, OnnxAttribute.Of("axis", 0L));
         string scored = network(both);
         string pairs = graph.AddNode("Reshape", [scored, graph.AddInitializer("tta_pairs", [2L, -1L, outputs], 3)]);

@@ -16,7 +16,7 @@ internal sealed class ImageInput : nn.Module<Tensor, Tensor>, IOnnxExportable
 
     public ImageInput(CnnOptions options) : base(nameof(ImageInput))
     {
-        _shape = [-1, options.ImageChannels, options.ImageHeight, options.ImageWidth];
+        _shape = ShapeOf(options);
         if (options.ChannelMean is { } m && options.ChannelStd is { } s)
         {
             mean = tensor(m, [1, m.Length, 1, 1]);
@@ -24,6 +24,9 @@ internal sealed class ImageInput : nn.Module<Tensor, Tensor>, IOnnxExportable
         }
         RegisterComponents();
     }
+
+    /// <summary>The image batch's shape, [rows (−1), C, H, W], that the flat pixel rows are reshaped to.</summary>
+    public static long[] ShapeOf(CnnOptions options) => [-1, options.ImageChannels, options.ImageHeight, options.ImageWidth];
 
     public override Tensor forward(Tensor pixels)
     {
