@@ -91,8 +91,10 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
         // A value that holds more than a bin's share (0 in a zero-inflated column) swallows the quantiles around it and
         // leaves the rest of the range with few edges; the rows off such values get their own quantiles.
         var heavy = values.GroupBy(v => v).Where(g => g.Count() > values.Count / bins).Select(g => g.Key).ToHashSet();
+        if (heavy.Count == 0)
+            return edges;
         var rest = values.Where(v => !heavy.Contains(v)).ToList();
-        return heavy.Count == 0 || rest.Count == 0 ? edges : edges.Concat(QuantilesOfSorted(rest, bins)).Distinct().Order().ToArray();
+        return rest.Count == 0 ? edges : edges.Concat(QuantilesOfSorted(rest, bins)).Distinct().Order().ToArray();
     }
 
     private static float[] QuantilesOfSorted(List<float> values, int bins) => Enumerable.Range(0, bins + 1)
