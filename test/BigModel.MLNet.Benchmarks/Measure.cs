@@ -9,9 +9,10 @@ static class Measure
     public static double Median(Func<double> measure, int runs = 5)
     {
         measure();
-        var values = Enumerable.Range(0, runs).Select(_ => measure()).Order().ToArray();
-        return values[values.Length / 2];
+        return Middle(Enumerable.Range(0, runs).Select(_ => measure()).ToArray());
     }
+
+    private static double Middle(double[] values) => values.Order().ElementAt(values.Length / 2);
 
     /// <summary>
     /// The medians of two measurements taken in turns (a, b, a, b, …) after a warm-up of each, so that whatever drifts
@@ -29,7 +30,7 @@ static class Measure
             first[i] = a();
             second[i] = b();
         }
-        return (first.Order().ElementAt(runs / 2), second.Order().ElementAt(runs / 2));
+        return (Middle(first), Middle(second));
     }
 
     /// <summary>
