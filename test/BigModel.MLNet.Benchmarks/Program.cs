@@ -10,7 +10,8 @@
 // 4. Recommender training throughput by batch size (100,000 users, 20,000 items), against the bias-only model.
 // 5. Small CNN on 28×28 images: training images/s by batch size; batched against row-by-row scoring.
 // 6. ResNet-18 (32-pixel images with the small-image stem, 224-pixel images with the standard stem): training and
-//    scoring images/s, batched against row-by-row scoring.
+//    scoring images/s, batched against row-by-row scoring; then batched scoring with test-time flip averaging against
+//    without, on the same weights.
 // 7. Fine-tuning all-MiniLM-L6-v2 (text classifier): training and scoring sequences/s by sequence length; batched
 //    scoring against the reloaded model scoring row by row (its tokenisation included).
 // 8. int8 quantisation: batched scoring speed, ONNX size and metric of MiniLM (fine-tuned on Yelp), the MLP and
