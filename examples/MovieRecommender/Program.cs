@@ -65,14 +65,14 @@ foreach (var (name, architecture, loss) in new[]
     ("biases (popularity), logistic", RecommenderArchitecture.Biases, ImplicitLoss.BinaryCrossEntropy),
     ("matrix factorisation, logistic", RecommenderArchitecture.MatrixFactorization, ImplicitLoss.BinaryCrossEntropy),
     ("matrix factorisation, BPR", RecommenderArchitecture.MatrixFactorization, ImplicitLoss.Bpr),
-    ("NeuMF, logistic", RecommenderArchitecture.NeuMF, ImplicitLoss.BinaryCrossEntropy),
+    ("NeuMF, BPR", RecommenderArchitecture.NeuMF, ImplicitLoss.Bpr),
 })
 {
     var clock = Stopwatch.StartNew();
     var model = ml.Deep().Recommendation.Recommender(new RecommenderOptions
     {
         Feedback = FeedbackKind.Implicit, Architecture = architecture, ImplicitLoss = loss,
-        EmbeddingSize = 32, Epochs = epochs, NegativeRatio = 4,
+        EmbeddingSize = 32, Epochs = epochs, NegativeRatio = 4, ValidationFraction = 0.1, EarlyStoppingPatience = 3,
     }).Fit(train);
     var ranking = ml.Deep().Recommendation.EvaluateRanking(model, test, knownInteractions: train, k: 10, negatives: 99, seed: 1);
     Console.WriteLine($"implicit {name,-32} HR@10 {ranking.HitRate:F4}  NDCG@10 {ranking.Ndcg:F4}  ({ranking.Cases} test interactions, {clock.Elapsed.TotalSeconds:F1} s)");

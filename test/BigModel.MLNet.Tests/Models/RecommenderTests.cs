@@ -2,6 +2,7 @@ using BigModel.MLNet.Models.Recommender;
 using BigModel.MLNet.Tests.Fixtures;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using TorchSharp;
 
 namespace BigModel.MLNet.Tests.Models;
 
@@ -127,8 +128,47 @@ public class RecommenderTests
             test, train, k: 10, negatives: 49, seed: 1).HitRate;
 
         double popularity = HitRate(RecommenderArchitecture.Biases), factorisation = HitRate(RecommenderArchitecture.MatrixFactorization);
+        double neuMf = HitRate(RecommenderArchitecture.NeuMF);
         Assert.AreEqual(ImplicitLoss.Bpr, new RecommenderOptions().ImplicitLoss);
         Assert.IsGreaterThan(popularity + 0.1, factorisation, $"HR@10: popularity {popularity:F3}, factorisation {factorisation:F3}");
+        Assert.IsGreaterThan(popularity + 0.1, neuMf, $"HR@10: popularity {popularity:F3}, NeuMF {neuMf:F3}");
+    }
+
+    [TestMethod]
+    public void NeuMFTrainsInStagesAndEachStageCanStandForTheWholeNetwork()
+    {
+        // ReduceTo(stage) must make the whole NeuMF network compute exactly what that stage computed: it is where the
+        // NeuMF stage starts (the trained factorisation) and what a fit ends as when an earlier stage validated best.
+        var options = new RecommenderOptions { Architecture = RecommenderArchitecture.NeuMF, EmbeddingSize = 4, MlpLayers = [6] };
+        using var network = new RecommenderNetwork(users: 5, items: 4, globalBias: 3, userFeatureWidth: 0, itemFeatureWidth: 0, options);
+        using (torch.no_grad())
+        {
+            foreach (var bias in network.BiasParameters.Skip(1))
+                torch.nn.init.normal_(bias);
+        }
+        using var users = torch.tensor(new long[] { 1, 2, 3, 5, 0, 4 });
+        using var items = torch.tensor(new long[] { 1, 4, 2, 3, 2, 0 });
+        float[] Scores(RecommenderArchitecture active)
+        {
+            network.Active = active;
+            using var output = network.Forward([users, items]);
+            return output.data<float>().ToArray();
+        }
+
+        network.eval();
+        var full = Scores(RecommenderArchitecture.NeuMF);
+        Assert.IsTrue(full.Zip(Scores(RecommenderArchitecture.MatrixFactorization)).Any(p => Math.Abs(p.First - p.Second) > 1e-3), "the towers add to the dot product");
+        network.ReduceTo(RecommenderArchitecture.MatrixFactorization);
+        CollectionAssert.That.AreClose(Scores(RecommenderArchitecture.MatrixFactorization), Scores(RecommenderArchitecture.NeuMF), 1e-6f);
+        network.ReduceTo(RecommenderArchitecture.Biases);
+        CollectionAssert.That.AreClose(Scores(RecommenderArchitecture.Biases), Scores(RecommenderArchitecture.NeuMF), 1e-6f);
+        CollectionAssert.AreEqual(new[] { RecommenderArchitecture.Biases, RecommenderArchitecture.MatrixFactorization, RecommenderArchitecture.NeuMF },
+            network.Stages.Select(s => s.Stage).ToArray());
+
+        var ml = new MLContext(1);
+        var (train, _, _) = Ratings.Load(ml);
+        var history = ml.Deep().Recommendation.NeuMF(embeddingSize: 8, epochs: 2).Fit(train).History;
+        CollectionAssert.AreEqual(new[] { "biases", "biases", "factorization", "factorization", "neumf", "neumf" }, history.Epochs.Select(e => e.Stage).ToArray());
     }
 
     [TestMethod]

@@ -49,7 +49,7 @@ internal static class TransferLearning
                 context.Log($"Kept the probe: fine-tuning validated worse ({Describe(fineScore!.Value)} against {Describe(probeScore!.Value)}).");
             }
             network.eval();
-            return probe.Then("probe", fine, "fine-tune", keptThis: keepProbe);
+            return probe.AsStage("probe").Then(fine, "fine-tune", keepNext: !keepProbe);
         }
         finally
         {

@@ -40,7 +40,7 @@ internal sealed class RecommenderNetwork : nn.Module
     public RecommenderNetwork(int users, int items, float globalBias, int userFeatureWidth, int itemFeatureWidth, RecommenderOptions options)
         : base(nameof(RecommenderNetwork))
     {
-        _architecture = options.Architecture;
+        _architecture = Active = options.Architecture;
         _regularization = options.EmbeddingRegularization.ToScalar();
         _userFeatureWidth = userFeatureWidth;
         _itemFeatureWidth = itemFeatureWidth;
@@ -73,21 +73,52 @@ internal sealed class RecommenderNetwork : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Whether predictions add the interaction term; off while the biases train alone (see <see cref="RecommenderStages"/>).</summary>
-    public bool InteractionEnabled { get; set; } = true;
+    /// <summary>
+    /// The terms predictions add while training in stages (see <see cref="RecommenderStages"/>): the biases alone, plus
+    /// the dot product of the factors, or the whole network. Scoring and export always use the whole network.
+    /// </summary>
+    public RecommenderArchitecture Active { get; set; }
+
+    /// <summary>The stages a fit goes through, simplest first, each with the parameters it trains: biases, then (matrix
+    /// factorisation) the factors too, then (NeuMF) everything, starting from the factorisation's GMF tower.</summary>
+    public IReadOnlyList<(RecommenderArchitecture Stage, IReadOnlyList<Parameter> Trained)> Stages
+    {
+        get
+        {
+            var stages = new List<(RecommenderArchitecture, IReadOnlyList<Parameter>)> { (RecommenderArchitecture.Biases, BiasParameters) };
+            if (_architecture != RecommenderArchitecture.Biases)
+                stages.Add((RecommenderArchitecture.MatrixFactorization, [.. BiasParameters, userFactors!.weight!, itemFactors!.weight!]));
+            if (_architecture == RecommenderArchitecture.NeuMF)
+                stages.Add((RecommenderArchitecture.NeuMF, [.. parameters()]));
+            return stages;
+        }
+    }
 
     /// <summary>The global, user and item biases: the whole bias model.</summary>
     public IReadOnlyList<Parameter> BiasParameters => [global, userBias.weight!, itemBias.weight!];
 
     /// <summary>
-    /// Sets the interaction term to zero for every input (MF: the factors; NeuMF: the fusion layer), leaving exactly the
-    /// bias model, also in the exported ONNX graph.
+    /// Sets the terms that stages after <paramref name="stage"/> add so that the whole network computes exactly what
+    /// <paramref name="stage"/> computes, also in the exported ONNX graph: for the biases, a zero interaction (MF: zero
+    /// factors; NeuMF: a zero fusion layer); for factorisation inside NeuMF, a fusion layer that sums the GMF product
+    /// (a dot product) and ignores the MLP tower.
     /// </summary>
-    public void ClearInteraction()
+    public void ReduceTo(RecommenderArchitecture stage)
     {
         using var _ = no_grad();
-        foreach (var parameter in _architecture == RecommenderArchitecture.NeuMF ? fusion!.parameters() : (userFactors?.parameters() ?? []))
-            parameter.zero_();
+        if (stage == RecommenderArchitecture.Biases)
+        {
+            foreach (var parameter in _architecture == RecommenderArchitecture.NeuMF ? fusion!.parameters() : (userFactors?.parameters() ?? []))
+                parameter.zero_();
+        }
+        else if (stage == RecommenderArchitecture.MatrixFactorization && _architecture == RecommenderArchitecture.NeuMF)
+        {
+            fusion!.bias!.zero_();
+            var weight = fusion.weight!;
+            weight.zero_();
+            using var generalized = weight.narrow(1, 0, userFactors!.weight!.shape[1]);
+            generalized.fill_(1);
+        }
     }
 
     /// <summary>Predictions [rows, 1] for inputs (users, items[, user features][, item features]).</summary>
@@ -97,7 +128,7 @@ internal sealed class RecommenderNetwork : nn.Module
         var (users, items) = (inputs[0], inputs[1]);
         var lookups = new List<Tensor> { userBias.call(users), itemBias.call(items) };
         var bias = global.add(lookups[0].squeeze(-1), Scalars.One).add(lookups[1].squeeze(-1), Scalars.One);
-        var prediction = (InteractionEnabled ? _architecture : RecommenderArchitecture.Biases) switch
+        var prediction = Active switch
         {
             RecommenderArchitecture.Biases => bias,
             RecommenderArchitecture.MatrixFactorization => bias.add(Dot(users, items, lookups), Scalars.One),

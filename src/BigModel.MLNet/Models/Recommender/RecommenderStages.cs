@@ -5,11 +5,13 @@ using static TorchSharp.torch;
 namespace BigModel.MLNet.Models.Recommender;
 
 /// <summary>
-/// Trains matrix factorisation and NeuMF in two stages that never end worse than the bias model on validation data:
-/// first the biases alone (global mean, user and item offsets: what sparse data mostly supports), then the whole model
-/// from there. With validation data, the interaction is kept only when its best epoch validates better than the biases
-/// did; otherwise it is set to zero, which leaves exactly the bias model. Without validation data both stages run and
-/// the second is kept.
+/// Trains matrix factorisation and NeuMF in stages that never end worse on validation data than a simpler model: first
+/// the biases alone (global mean, user and item offsets: what sparse data mostly supports), then the factors from
+/// there, and for NeuMF then the whole network, starting as the trained factorisation (its fusion layer sums the GMF
+/// product and ignores the MLP tower: the NeuMF paper's pre-training, with GMF trained first). With validation data, a
+/// stage is kept only when its best epoch validates better than the best stage before it; the network ends as that
+/// stage's model (the terms added later set so they change nothing, see <see cref="RecommenderNetwork.ReduceTo"/>).
+/// Without validation data every stage runs and the last is kept.
 /// </summary>
 internal static class RecommenderStages
 {
@@ -21,35 +23,61 @@ internal static class RecommenderStages
         if (session.Validation is not null)
             staged.EarlyStoppingPatience ??= 3;
 
-        // The first stage trains exactly what Architecture = Biases trains.
-        network.InteractionEnabled = false;
-        var biases = new TrainableNetwork(network, network.Forward, network.Penalty, [new ParameterGroup(network.BiasParameters)]);
-        var first = new TrainingLoop(staged, session.Task, context).Run(biases, session.Training, session.Validation);
-        var biasWeights = network.BiasParameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToList();
+        TrainingHistory? history = null;
+        (RecommenderArchitecture Stage, double? Loss, List<Tensor> Weights)? kept = null;
         try
         {
-            network.InteractionEnabled = true;
-            var all = new TrainableNetwork(network, network.Forward, network.Penalty);
-            var second = new TrainingLoop(staged, session.Task, context).Run(all, session.Training, session.Validation);
-
-            bool keepBiases = BestLoss(first) is double biasLoss && BestLoss(second) is double fullLoss && fullLoss >= biasLoss;
-            if (keepBiases)
+            foreach (var (stage, trained) in network.Stages)
             {
-                using var _ = no_grad();
-                foreach (var (parameter, saved) in network.BiasParameters.Zip(biasWeights))
-                    parameter.copy_(saved);
-                network.ClearInteraction();
-                context.Log($"Kept the bias model: the interaction validated worse (loss {BestLoss(second):G4} against {BestLoss(first):G4}).");
+                // NeuMF starts as the trained factorisation; the factors themselves start random (zero would stop
+                // their gradients), a small change to the bias model.
+                if (stage == RecommenderArchitecture.NeuMF)
+                    network.ReduceTo(RecommenderArchitecture.MatrixFactorization);
+                network.Active = stage;
+                var trainable = new TrainableNetwork(network, network.Forward, network.Penalty, [new ParameterGroup(trained)]);
+                var run = new TrainingLoop(staged, session.Task, context).Run(trainable, session.Training, session.Validation);
+                double? loss = BestLoss(run);
+                bool better = kept is not { Loss: double keptLoss } || loss is not double stageLoss || stageLoss < keptLoss;
+                string name = StageName(stage);
+                if (better)
+                {
+                    DisposeAll(kept?.Weights);
+                    kept = (stage, loss, [.. network.parameters().Select(p => p.detach().clone().DetachFromDisposeScope())]);
+                }
+                else
+                {
+                    context.Log($"Stage '{name}' validated worse (loss {loss:G4} against {kept!.Value.Loss:G4}); keeping '{StageName(kept.Value.Stage)}'.");
+                }
+                history = history is null ? run.AsStage(name) : history.Then(run, name, keepNext: better);
             }
+
+            Restore(network, kept!.Value.Weights);
+            network.ReduceTo(kept.Value.Stage);
+            network.Active = network.Stages[^1].Stage;
             network.eval();
-            return first.Then("biases", second, "interaction", keptThis: keepBiases);
+            return history!;
         }
         finally
         {
-            foreach (var weight in biasWeights)
-                weight.Dispose();
+            DisposeAll(kept?.Weights);
         }
     }
+
+    private static string StageName(RecommenderArchitecture stage) => stage switch
+    {
+        RecommenderArchitecture.Biases => "biases",
+        RecommenderArchitecture.MatrixFactorization => "factorization",
+        _ => "neumf",
+    };
+
+    private static void Restore(RecommenderNetwork network, List<Tensor> weights)
+    {
+        using var _ = no_grad();
+        foreach (var (parameter, saved) in network.parameters().Zip(weights))
+            parameter.copy_(saved);
+    }
+
+    private static void DisposeAll(List<Tensor>? weights) => weights?.ForEach(w => w.Dispose());
 
     private static double? BestLoss(TrainingHistory history) =>
         (history.BestEpoch is int best ? history.Epochs[best - 1] : history.Epochs.LastOrDefault())?.ValidationLoss;
