@@ -21,7 +21,6 @@ internal sealed class RecommenderNetwork : nn.Module
 {
     private const double InitialStd = 0.05;
 
-    private readonly RecommenderArchitecture _architecture;
     private readonly Scalar _regularization;
     private Tensor? _penalty;
     private readonly int _userFeatureWidth, _itemFeatureWidth;
@@ -40,7 +39,7 @@ internal sealed class RecommenderNetwork : nn.Module
     public RecommenderNetwork(int users, int items, float globalBias, int userFeatureWidth, int itemFeatureWidth, RecommenderOptions options)
         : base(nameof(RecommenderNetwork))
     {
-        _architecture = Active = options.Architecture;
+        Architecture = Active = options.Architecture;
         _regularization = options.EmbeddingRegularization.ToScalar();
         _userFeatureWidth = userFeatureWidth;
         _itemFeatureWidth = itemFeatureWidth;
@@ -48,12 +47,12 @@ internal sealed class RecommenderNetwork : nn.Module
         userBias = KeyTable(users, 1, zero: true);
         itemBias = KeyTable(items, 1, zero: true);
         int size = options.EmbeddingSize;
-        if (_architecture != RecommenderArchitecture.Biases)
+        if (Architecture != RecommenderArchitecture.Biases)
         {
             userFactors = KeyTable(users, size);
             itemFactors = KeyTable(items, size);
         }
-        if (_architecture == RecommenderArchitecture.NeuMF)
+        if (Architecture == RecommenderArchitecture.NeuMF)
         {
             userTower = KeyTable(users, size);
             itemTower = KeyTable(items, size);
@@ -73,6 +72,9 @@ internal sealed class RecommenderNetwork : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The whole network: what scoring and export compute.</summary>
+    public RecommenderArchitecture Architecture { get; }
+
     /// <summary>
     /// The terms predictions add while training in stages (see <see cref="RecommenderStages"/>): the biases alone, plus
     /// the dot product of the factors, or the whole network. Scoring and export always use the whole network.
@@ -86,9 +88,9 @@ internal sealed class RecommenderNetwork : nn.Module
         get
         {
             var stages = new List<(RecommenderArchitecture, IReadOnlyList<Parameter>)> { (RecommenderArchitecture.Biases, BiasParameters) };
-            if (_architecture != RecommenderArchitecture.Biases)
+            if (Architecture != RecommenderArchitecture.Biases)
                 stages.Add((RecommenderArchitecture.MatrixFactorization, [.. BiasParameters, userFactors!.weight!, itemFactors!.weight!]));
-            if (_architecture == RecommenderArchitecture.NeuMF)
+            if (Architecture == RecommenderArchitecture.NeuMF)
                 stages.Add((RecommenderArchitecture.NeuMF, [.. parameters()]));
             return stages;
         }
@@ -108,10 +110,10 @@ internal sealed class RecommenderNetwork : nn.Module
         using var _ = no_grad();
         if (stage == RecommenderArchitecture.Biases)
         {
-            foreach (var parameter in _architecture == RecommenderArchitecture.NeuMF ? fusion!.parameters() : (userFactors?.parameters() ?? []))
+            foreach (var parameter in Architecture == RecommenderArchitecture.NeuMF ? fusion!.parameters() : (userFactors?.parameters() ?? []))
                 parameter.zero_();
         }
-        else if (stage == RecommenderArchitecture.MatrixFactorization && _architecture == RecommenderArchitecture.NeuMF)
+        else if (stage == RecommenderArchitecture.MatrixFactorization && Architecture == RecommenderArchitecture.NeuMF)
         {
             fusion!.bias!.zero_();
             var weight = fusion.weight!;
@@ -184,13 +186,13 @@ internal sealed class RecommenderNetwork : nn.Module
             graph.AddNode("Add", [graph.AddInitializer("global_bias", LayerExporter.ToArray(global), 1), Flat(Lookup(userBias, users, "user_bias"))]),
             Flat(Lookup(itemBias, items, "item_bias"))]);
         string prediction = bias;
-        if (_architecture == RecommenderArchitecture.MatrixFactorization)
+        if (Architecture == RecommenderArchitecture.MatrixFactorization)
         {
             string product = graph.AddNode("Mul", [Lookup(userFactors!, users, "user_factors"), Lookup(itemFactors!, items, "item_factors")]);
             string dot = graph.AddNode("ReduceSum", [product, graph.AddInitializer("last_axis", [1L], 1)], null, OnnxAttribute.Of("keepdims", 0L));
             prediction = graph.AddNode("Add", [bias, dot]);
         }
-        else if (_architecture == RecommenderArchitecture.NeuMF)
+        else if (Architecture == RecommenderArchitecture.NeuMF)
         {
             string generalized = graph.AddNode("Mul", [Lookup(userFactors!, users, "user_factors"), Lookup(itemFactors!, items, "item_factors")]);
             var towerInputs = new List<string> { Lookup(userTower!, users, "user_tower"), Lookup(itemTower!, items, "item_tower") };

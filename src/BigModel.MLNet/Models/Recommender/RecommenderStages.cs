@@ -29,8 +29,8 @@ internal static class RecommenderStages
         {
             foreach (var (stage, trained) in network.Stages)
             {
-                // NeuMF starts as the trained factorisation; the factors themselves start random (zero would stop
-                // their gradients), a small change to the bias model.
+                // NeuMF starts exactly as the trained factorisation. (The factorisation cannot start exactly as the
+                // biases: zero factors get no gradient, so they start small and random.)
                 if (stage == RecommenderArchitecture.NeuMF)
                     network.ReduceTo(RecommenderArchitecture.MatrixFactorization);
                 network.Active = stage;
@@ -53,7 +53,7 @@ internal static class RecommenderStages
 
             Restore(network, kept!.Value.Weights);
             network.ReduceTo(kept.Value.Stage);
-            network.Active = network.Stages[^1].Stage;
+            network.Active = network.Architecture;
             network.eval();
             return history!;
         }
