@@ -17,7 +17,12 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
 {
     private readonly byte[] _onnx;
     private ScoringPlan _plan;
-    private readonly ITransformer _persisted;
+    // ML.NET's own transformers (an OnnxTransformer and the output mapping) exist only where they are needed: saving builds
+    // them for the call, prediction engines share a set built on first use and released by Dispose. Each set reads the
+    // network from a file of its own that its disposal deletes (ML.NET's OnnxTransformer given the bytes would write a
+    // copy to the temp folder that outlives it), so fitting, scoring and saving leave nothing behind.
+    private readonly Func<PersistedModel> _buildPersisted;
+    private readonly Lazy<PersistedModel> _persisted;
     private readonly DataViewSchema _trainingSchema;
 
     internal DeepPredictionTransformer(PredictionTask task, IReadOnlyList<ResolvedInput> inputs, byte[] onnx,
@@ -29,7 +34,8 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         Kind = task.Kind;
         InputColumnNames = inputs.Select(i => i.ColumnName).ToArray();
         _plan = new ScoringPlan(task, inputs, new OnnxBatchScorer(onnx, task.ScorerOutputs), DefaultScoringBatchSize);
-        _persisted = PersistedPipeline(task, inputs, onnx, trainingSchema);
+        _buildPersisted = () => PersistedModel.Build(task, inputs, onnx, trainingSchema);
+        _persisted = new Lazy<PersistedModel>(_buildPersisted);
     }
 
     private const int DefaultScoringBatchSize = 256;
@@ -111,10 +117,14 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input) => new BatchScoringDataView(input, Live()._plan);
 
     /// <summary>Single-row scoring (used by prediction engines): ML.NET's own ONNX row mapper over the same model.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Live()._persisted.GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Live()._persisted.Value.Pipeline.GetRowToRowMapper(inputSchema);
 
     /// <summary>Writes the model as ML.NET's own transformers (an <c>OnnxTransformer</c> and the output mapping).</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => Live()._persisted.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        using var persisted = Live()._buildPersisted();
+        persisted.Pipeline.Save(ctx);
+    }
 
     /// <summary>
     /// Writes the network (with its output head) as an ONNX model: one input per input column, named after it
@@ -137,7 +147,8 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
             return;
         _disposed = true;
         _plan.Scorer.Dispose();
-        (_persisted as IDisposable)?.Dispose();
+        if (_persisted.IsValueCreated)
+            _persisted.Value.Dispose();
     }
 
     private bool _disposed;
@@ -145,23 +156,45 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     private DeepPredictionTransformer Live() => _disposed ? throw new ObjectDisposedException(nameof(DeepPredictionTransformer),
         "This model was disposed and cannot score or be saved; keep it undisposed while you use it.") : this;
 
-    /// <remarks>
-    /// Built in a context of its own: ML.NET's <c>ApplyOnnxModel</c> would otherwise take the training context's
-    /// <c>GpuDeviceId</c> and ask ONNX Runtime for CUDA even where only its CPU build is installed. A model loaded later
-    /// scores on whatever device the loading context asks for.
-    /// </remarks>
-    private static ITransformer PersistedPipeline(PredictionTask task, IReadOnlyList<ResolvedInput> inputs, byte[] onnx, DataViewSchema schema)
+    /// <summary>ML.NET's transformers for the model and the ONNX file they read, deleted with them.</summary>
+    private sealed class PersistedModel(ITransformer pipeline, string file) : IDisposable
     {
-        var context = new MLContext();
-        IEstimator<ITransformer> pipeline = new EstimatorChain<ITransformer>();
-        foreach (var preparation in inputs.Select(i => i.Input.PersistedPreparation(context)).OfType<IEstimator<ITransformer>>())
-            pipeline = pipeline.Append(preparation);
-        pipeline = pipeline.Append(context.Transforms.ApplyOnnxModel(task.PersistedOutputs, [.. inputs.Select(i => i.Input.OnnxName)], new MemoryStream(onnx)));
-        // Columns the preparation derived (token ids) are the model's business: the output matches Transform's.
-        string[] derived = [.. inputs.Select(i => i.Input.OnnxName).Where(name => schema.GetColumnOrNull(name) is null)];
-        if (derived.Length > 0)
-            pipeline = pipeline.Append(context.Transforms.DropColumns(derived));
-        pipeline = pipeline.Append(task.PersistedOutputMapping(context));
-        return pipeline.Fit(new EmptyDataView(schema));
+        public ITransformer Pipeline { get; } = pipeline;
+
+        public void Dispose()
+        {
+            (Pipeline as IDisposable)?.Dispose();
+            File.Delete(file);
+        }
+
+        /// <remarks>
+        /// Built in a context of its own: ML.NET's <c>ApplyOnnxModel</c> would otherwise take the training context's
+        /// <c>GpuDeviceId</c> and ask ONNX Runtime for CUDA even where only its CPU build is installed. A model loaded
+        /// later scores on whatever device the loading context asks for.
+        /// </remarks>
+        public static PersistedModel Build(PredictionTask task, IReadOnlyList<ResolvedInput> inputs, byte[] onnx, DataViewSchema schema)
+        {
+            string file = Path.Combine(Path.GetTempPath(), $"bigmodel-{Guid.NewGuid():N}.onnx");
+            File.WriteAllBytes(file, onnx);
+            try
+            {
+                var context = new MLContext();
+                IEstimator<ITransformer> pipeline = new EstimatorChain<ITransformer>();
+                foreach (var preparation in inputs.Select(i => i.Input.PersistedPreparation(context)).OfType<IEstimator<ITransformer>>())
+                    pipeline = pipeline.Append(preparation);
+                pipeline = pipeline.Append(context.Transforms.ApplyOnnxModel(task.PersistedOutputs, [.. inputs.Select(i => i.Input.OnnxName)], file));
+                // Columns the preparation derived (token ids) are the model's business: the output matches Transform's.
+                string[] derived = [.. inputs.Select(i => i.Input.OnnxName).Where(name => schema.GetColumnOrNull(name) is null)];
+                if (derived.Length > 0)
+                    pipeline = pipeline.Append(context.Transforms.DropColumns(derived));
+                pipeline = pipeline.Append(task.PersistedOutputMapping(context));
+                return new PersistedModel(pipeline.Fit(new EmptyDataView(schema)), file);
+            }
+            catch
+            {
+                File.Delete(file);
+                throw;
+            }
+        }
     }
 }

@@ -87,6 +87,39 @@ public class MlpEndToEndTests
     }
 
     [TestMethod]
+    public void ModelsLeaveNoCopyOfTheirNetworkInTheTempFolder()
+    {
+        // Fitting, scoring, evaluating and saving must leave no file behind; a prediction engine reads the network from a
+        // file while the model lives, and disposing the model removes it. The temp folder is the test's own.
+        string temp = Directory.CreateTempSubdirectory("bigmodel-temp-").FullName;
+        string? previous = Environment.GetEnvironmentVariable("TMPDIR");
+        Environment.SetEnvironmentVariable("TMPDIR", temp);
+        try
+        {
+            var ml = new MLContext(5);
+            var train = SyntheticData.Binary(ml, 300, 1);
+            var model = ml.Deep().BinaryClassification.Mlp(new MlpOptions { Epochs = 1 }).Fit(train);
+            ml.BinaryClassification.Evaluate(model.Transform(train));
+            using (var saved = new MemoryStream())
+                ml.Model.Save(model, train.Schema, saved);
+            Assert.IsEmpty(Directory.GetFiles(temp), "fit, transform, evaluate and save");
+
+            using (var engine = ml.Model.CreatePredictionEngine<SyntheticData.BinaryRow, BinaryPrediction>(model))
+            {
+                engine.Predict(ml.Data.CreateEnumerable<SyntheticData.BinaryRow>(train, reuseRowObject: false).First());
+                Assert.HasCount(1, Directory.GetFiles(temp), "the prediction engine's ONNX model, while the model lives");
+            }
+            // The engine owns the model (ML.NET's default) and disposed it.
+            Assert.IsEmpty(Directory.GetFiles(temp), "after Dispose");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TMPDIR", previous);
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void ExportedOnnxScoresLikeTransform()
     {
         var ml = new MLContext(4);
