@@ -8,7 +8,7 @@ namespace BigModel.MLNet.Engine;
 /// </summary>
 internal sealed class EarlyStopping(EarlyStoppingMetric metric, int patience, double minDelta) : IDisposable
 {
-    private Dictionary<string, Tensor>? _bestWeights;
+    private WeightSnapshot? _bestWeights;
     private double _best = double.NaN;
     private int _epochsWithoutImprovement;
 
@@ -35,38 +35,28 @@ internal sealed class EarlyStopping(EarlyStoppingMetric metric, int patience, do
 
     /// <summary>The counters and best weights, for checkpoints.</summary>
     public (Checkpoint.EarlyStoppingState State, IReadOnlyDictionary<string, Tensor> Weights) Save() =>
-        (new Checkpoint.EarlyStoppingState(_best, BestEpoch, _epochsWithoutImprovement), _bestWeights ?? []);
+        (new Checkpoint.EarlyStoppingState(_best, BestEpoch, _epochsWithoutImprovement), _bestWeights?.Weights ?? new Dictionary<string, Tensor>());
 
     /// <summary>Continues from a checkpoint's counters and best weights.</summary>
     public void Restore(Checkpoint.EarlyStoppingState state, IReadOnlyDictionary<string, Tensor> weights)
     {
         DisposeWeights();
         (_best, BestEpoch, _epochsWithoutImprovement) = (state.Best, state.BestEpoch, state.EpochsWithoutImprovement);
-        _bestWeights = weights.Count == 0 ? null : weights.ToDictionary(w => w.Key, w => w.Value.detach().clone().DetachFromDisposeScope());
+        _bestWeights = weights.Count == 0 ? null : WeightSnapshot.Of(weights);
     }
 
     /// <summary>Loads the best epoch's weights back into <paramref name="module"/>.</summary>
-    public void RestoreBest(nn.Module module)
-    {
-        if (_bestWeights is null)
-            return;
-        using var _ = no_grad();
-        foreach (var (name, value) in module.state_dict())
-            value.copy_(_bestWeights[name]);
-    }
+    public void RestoreBest(nn.Module module) => _bestWeights?.RestoreInto(module);
 
     private void Snapshot(nn.Module module)
     {
         DisposeWeights();
-        _bestWeights = module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+        _bestWeights = WeightSnapshot.Of(module);
     }
 
     private void DisposeWeights()
     {
-        if (_bestWeights is null)
-            return;
-        foreach (var tensor in _bestWeights.Values)
-            tensor.Dispose();
+        _bestWeights?.Dispose();
         _bestWeights = null;
     }
 

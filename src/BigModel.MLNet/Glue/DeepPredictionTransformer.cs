@@ -21,7 +21,6 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     // them for the call, prediction engines share a set built on first use and released by Dispose. Each set reads the
     // network from a file of its own that its disposal deletes (ML.NET's OnnxTransformer given the bytes would write a
     // copy to the temp folder that outlives it), so fitting, scoring and saving leave nothing behind.
-    private readonly Func<PersistedModel> _buildPersisted;
     private readonly Lazy<PersistedModel> _persisted;
     private readonly DataViewSchema _trainingSchema;
 
@@ -34,8 +33,7 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         Kind = task.Kind;
         InputColumnNames = inputs.Select(i => i.ColumnName).ToArray();
         _plan = new ScoringPlan(task, inputs, new OnnxBatchScorer(onnx, task.ScorerOutputs), DefaultScoringBatchSize);
-        _buildPersisted = () => PersistedModel.Build(task, inputs, onnx, trainingSchema);
-        _persisted = new Lazy<PersistedModel>(_buildPersisted);
+        _persisted = new Lazy<PersistedModel>(BuildPersisted);
     }
 
     private const int DefaultScoringBatchSize = 256;
@@ -122,7 +120,7 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     /// <summary>Writes the model as ML.NET's own transformers (an <c>OnnxTransformer</c> and the output mapping).</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        using var persisted = Live()._buildPersisted();
+        using var persisted = Live().BuildPersisted();
         persisted.Pipeline.Save(ctx);
     }
 
@@ -152,6 +150,8 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     }
 
     private bool _disposed;
+
+    private PersistedModel BuildPersisted() => PersistedModel.Build(_plan.Task, _plan.Inputs, _onnx, _trainingSchema);
 
     private DeepPredictionTransformer Live() => _disposed ? throw new ObjectDisposedException(nameof(DeepPredictionTransformer),
         "This model was disposed and cannot score or be saved; keep it undisposed while you use it.") : this;

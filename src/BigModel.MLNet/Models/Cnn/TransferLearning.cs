@@ -27,35 +27,25 @@ internal static class TransferLearning
         if (options.BackboneLearningRateScale == 0)
             return probe;
 
-        var probeWeights = network.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
-        try
-        {
-            var fineTuning = session.Options.CopyForStage();
-            fineTuning.Schedule = LearningRateSchedule.CosineWithWarmup;
-            fineTuning.WarmupFraction = Math.Max(fineTuning.WarmupFraction, 0.1);
-            // With validation data, keep the best epoch (patience beyond the run: restore without stopping).
-            if (session.Validation is not null && fineTuning.EarlyStoppingPatience is null)
-                fineTuning.EarlyStoppingPatience = fineTuning.Epochs;
-            var trainable = new TrainableNetwork(network, inputs => network.call(inputs[0]), Groups: network.FineTuneGroups(options.BackboneLearningRateScale));
-            var fine = new TrainingLoop(fineTuning, session.Task, context).Run(trainable, session.Training, session.Validation);
+        using var probeWeights = WeightSnapshot.Of(network);
+        var fineTuning = session.Options.CopyForStage();
+        fineTuning.Schedule = LearningRateSchedule.CosineWithWarmup;
+        fineTuning.WarmupFraction = Math.Max(fineTuning.WarmupFraction, 0.1);
+        // With validation data, keep the best epoch (patience beyond the run: restore without stopping).
+        if (session.Validation is not null && fineTuning.EarlyStoppingPatience is null)
+            fineTuning.EarlyStoppingPatience = fineTuning.Epochs;
+        var trainable = new TrainableNetwork(network, inputs => network.call(inputs[0]), Groups: network.FineTuneGroups(options.BackboneLearningRateScale));
+        var fine = new TrainingLoop(fineTuning, session.Task, context).Run(trainable, session.Training, session.Validation);
 
-            double? fineScore = Score(fine, fineTuning.EarlyStoppingMetric);
-            bool keepProbe = probeScore is double probeBest && fineScore is double fineBest && fineBest >= probeBest;
-            if (keepProbe)
-            {
-                using var _ = no_grad();
-                foreach (var (name, value) in network.state_dict())
-                    value.copy_(probeWeights[name]);
-                context.Log($"Kept the probe: fine-tuning validated worse ({Describe(fineScore!.Value)} against {Describe(probeScore!.Value)}).");
-            }
-            network.eval();
-            return probe.AsStage("probe").Then(fine, "fine-tune", keepNext: !keepProbe);
-        }
-        finally
+        double? fineScore = Score(fine, fineTuning.EarlyStoppingMetric);
+        bool keepProbe = probeScore is double probeBest && fineScore is double fineBest && fineBest >= probeBest;
+        if (keepProbe)
         {
-            foreach (var weight in probeWeights.Values)
-                weight.Dispose();
+            probeWeights.RestoreInto(network);
+            context.Log($"Kept the probe: fine-tuning validated worse ({Describe(fineScore!.Value)} against {Describe(probeScore!.Value)}).");
         }
+        network.eval();
+        return probe.AsStage("probe").Then(fine, "fine-tune", keepNext: !keepProbe);
     }
 
     /// <summary>Trains the head on cached backbone features; returns its history and its best validation score (lower is better).</summary>

@@ -1,6 +1,5 @@
 using BigModel.MLNet.Engine;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace BigModel.MLNet.Models.Recommender;
 
@@ -24,7 +23,8 @@ internal static class RecommenderStages
             staged.EarlyStoppingPatience ??= 3;
 
         TrainingHistory? history = null;
-        (RecommenderArchitecture Stage, double? Loss, List<Tensor> Weights)? kept = null;
+        // The best stage so far, with a copy of its weights unless it is the whole network (the last stage).
+        (RecommenderArchitecture Stage, double? Loss, WeightSnapshot? Weights)? kept = null;
         try
         {
             foreach (var (stage, trained) in network.Stages)
@@ -41,8 +41,8 @@ internal static class RecommenderStages
                 string name = StageName(stage);
                 if (better)
                 {
-                    DisposeAll(kept?.Weights);
-                    kept = (stage, loss, [.. network.parameters().Select(p => p.detach().clone().DetachFromDisposeScope())]);
+                    kept?.Weights?.Dispose();
+                    kept = (stage, loss, stage == network.Architecture ? null : WeightSnapshot.Of(network));
                 }
                 else
                 {
@@ -51,15 +51,18 @@ internal static class RecommenderStages
                 history = history is null ? run.AsStage(name) : history.Then(run, name, keepNext: better);
             }
 
-            Restore(network, kept!.Value.Weights);
-            network.ReduceTo(kept.Value.Stage);
+            if (kept!.Value.Weights is { } earlier)
+            {
+                earlier.RestoreInto(network);
+                network.ReduceTo(kept.Value.Stage);
+            }
             network.Active = network.Architecture;
             network.eval();
             return history!;
         }
         finally
         {
-            DisposeAll(kept?.Weights);
+            kept?.Weights?.Dispose();
         }
     }
 
@@ -69,15 +72,6 @@ internal static class RecommenderStages
         RecommenderArchitecture.MatrixFactorization => "factorization",
         _ => "neumf",
     };
-
-    private static void Restore(RecommenderNetwork network, List<Tensor> weights)
-    {
-        using var _ = no_grad();
-        foreach (var (parameter, saved) in network.parameters().Zip(weights))
-            parameter.copy_(saved);
-    }
-
-    private static void DisposeAll(List<Tensor>? weights) => weights?.ForEach(w => w.Dispose());
 
     private static double? BestLoss(TrainingHistory history) =>
         (history.BestEpoch is int best ? history.Epochs[best - 1] : history.Epochs.LastOrDefault())?.ValidationLoss;
