@@ -96,7 +96,8 @@ public sealed class DeepCatalog
     /// (or two, for sentence pairs), giving <c>InputIds</c>, <c>AttentionMask</c> and <c>TokenTypeIds</c> (Int64 ×
     /// <paramref name="maxLength"/>: <c>[CLS] a [SEP] b [SEP]</c>, truncated longest text first, padded with
     /// <c>[PAD]</c>). For models you feed yourself; <see cref="DeepTaskCatalog.TextClassifier(TextClassifierOptions)"/>
-    /// tokenises on its own. Saved and loaded with the pipeline like any ML.NET transform.
+    /// tokenises on its own. Saved and loaded with the pipeline like any ML.NET transform. Its small ONNX step is read
+    /// from one file per setting in the temp folder (<c>bigmodel-bert-input-*.onnx</c>), shared by every fit.
     /// </summary>
     /// <param name="vocabularyPath">The WordPiece <c>vocab.txt</c>.</param>
     /// <param name="inputColumnName">The text column.</param>

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Models.Text;
 using Microsoft.ML;
@@ -37,9 +38,28 @@ internal static class BertInputTransform
         graph.AddOutput(IdsColumn, idValues, OnnxElementType.Int64, null, maxLength);
         graph.AddOutput(MaskColumn, mask, OnnxElementType.Int64, null, maxLength);
         graph.AddOutput(TypesColumn, typeValues, OnnxElementType.Int64, null, maxLength);
-        byte[] model = OnnxModelWriter.Write(graph, "BigModel.MLNet");
+        string modelFile = SharedModelFile(OnnxModelWriter.Write(graph, "BigModel.MLNet"));
         return chain
-            .Append(context.Transforms.ApplyOnnxModel([IdsColumn, MaskColumn, TypesColumn], [.. texts.Select(t => t.Ids)], new MemoryStream(model)))
+            .Append(context.Transforms.ApplyOnnxModel([IdsColumn, MaskColumn, TypesColumn], [.. texts.Select(t => t.Ids)], modelFile))
             .Append(context.Transforms.DropColumns([.. texts.Select(t => t.Ids)]));
+    }
+
+    /// <remarks>
+    /// ML.NET's <c>ApplyOnnxModel</c>, given model bytes, copies them to a temp file on every fit and never deletes it;
+    /// given a file, it reads that file (a saved pipeline carries the bytes). The graph depends only on the settings, so
+    /// one file per distinct graph, named by its hash, serves every fit and nothing accumulates.
+    /// </remarks>
+    private static string SharedModelFile(byte[] model)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"bigmodel-bert-input-{Convert.ToHexString(SHA256.HashData(model))[..16]}.onnx");
+        if (!File.Exists(file))
+        {
+            // Written aside and renamed, so a concurrent fit never reads half a file; a rename over another writer's
+            // copy replaces identical bytes.
+            string partial = $"{file}.{Guid.NewGuid():N}";
+            File.WriteAllBytes(partial, model);
+            File.Move(partial, file, overwrite: true);
+        }
+        return file;
     }
 }

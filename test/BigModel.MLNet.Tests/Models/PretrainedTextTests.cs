@@ -309,4 +309,36 @@ public class TokenizeWordPieceTests
             CollectionAssert.AreEqual(Expected("[CLS]", "[SEP]", "[SEP]"), rows[2].InputIds);
         }
     }
+
+    [TestMethod]
+    public void RepeatedFitsShareOneTempFileAndSavedPipelinesDoNotNeedIt()
+    {
+        string vocabulary = MiniLm.VocabularyPath; // extracted to the usual temp folder, which outlives this test's
+        string temp = Directory.CreateTempSubdirectory("bigmodel-temp-").FullName;
+        string? previous = Environment.GetEnvironmentVariable("TMPDIR");
+        Environment.SetEnvironmentVariable("TMPDIR", temp);
+        try
+        {
+            var ml = new MLContext(1);
+            var data = ml.Data.LoadFromEnumerable(new[] { new PairRow { Question = "Is it good?", Answer = "Yes." } });
+            using var saved = new MemoryStream();
+            for (int fit = 0; fit < 3; fit++)
+            {
+                saved.SetLength(0);
+                ml.Model.Save(ml.Deep().TokenizeWordPiece(vocabulary, "Question", maxLength: 12).Fit(data), data.Schema, saved);
+            }
+            string file = Assert.ContainsSingle(Directory.GetFiles(temp), "three fits and saves of one setting");
+            StringAssert.StartsWith(Path.GetFileName(file), "bigmodel-bert-input-");
+
+            File.Delete(file);
+            saved.Position = 0;
+            var ids = ml.Data.CreateEnumerable<BertInputRow>(ml.Model.Load(saved, out _).Transform(data), reuseRowObject: false).Single().InputIds;
+            Assert.AreEqual(BertVocabulary.Load(vocabulary).Classification, (int)ids[0], "the saved pipeline carries its own copy");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TMPDIR", previous);
+            Directory.Delete(temp, recursive: true);
+        }
+    }
 }
