@@ -35,7 +35,8 @@ static class Measure
 
     /// <summary>
     /// Scoring rows/s of a trained model's batched <c>Transform</c> and of the same model saved and reloaded (ML.NET's
-    /// transformers, one row at a time), each the median of <paramref name="runs"/> passes over <paramref name="data"/>.
+    /// transformers, one row at a time), each the median of <paramref name="runs"/> passes over <paramref name="data"/>,
+    /// taken in turns.
     /// </summary>
     public static (double Batched, double RowByRow) ScoringRates(MLContext ml, ITransformer model, IDataView data, int runs = 5)
     {
@@ -43,7 +44,7 @@ static class Measure
         ml.Model.Save(model, data.Schema, path);
         var reloaded = ml.Model.Load(path, out _);
         File.Delete(path);
-        return (Median(() => ScoredRowsPerSecond(model.Transform(data)), runs), Median(() => ScoredRowsPerSecond(reloaded.Transform(data)), runs));
+        return MedianPair(() => ScoredRowsPerSecond(model.Transform(data)), () => ScoredRowsPerSecond(reloaded.Transform(data)), runs);
     }
 
     /// <summary>Rows per second while reading every row's <c>Score</c> (a scalar or a vector) from a scored view.</summary>
