@@ -52,7 +52,7 @@ public class TrainingOptions
     /// <see cref="ValidationSplit"/> for which rows.
     /// </summary>
     [Range(0.0, 0.5, init: 0.0)]
-    public double ValidationFraction { get; set; }
+    public virtual double ValidationFraction { get; set; }
 
     /// <summary>Which rows <see cref="ValidationFraction"/> holds out: random ones, or the last ones for time-ordered data.</summary>
     public ValidationSplit ValidationSplit { get; set; } = ValidationSplit.Random;

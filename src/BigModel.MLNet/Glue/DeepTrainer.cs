@@ -1,6 +1,7 @@
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Glue;
+using BigModel.MLNet.Glue.Columns;
 using BigModel.MLNet.Glue.Inputs;
 using BigModel.MLNet.Models;
 using BigModel.MLNet.Native;
@@ -67,7 +68,9 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         // The loop checks the options against the task (class weights per class, …) before any data is read.
         var loop = new TrainingLoop(_options, _loss is null ? task : new CustomLossTask(task, _loss), context);
 
+        var given = trainData;
         (trainData, validationData) = ValidationData.Split(_context, trainData, validationData, _options, seed);
+        bool split = !ReferenceEquals(trainData, given);
         task.Adapt(trainData, _spec.LabelColumn);
         var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
         long trainingRows = DataViewRows.Count(trainData);
@@ -86,7 +89,15 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         using var network = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData)));
         if (_spec.VerifyExportBeforeTraining)
             NetworkExport.ToOnnx(network, inputs, task); // a layer without ONNX export fails now, not after every epoch
-        var history = network.TrainIn(new TrainingSession(_options, loop.Task, context, training, validation));
+        TrainingHistory history;
+        try
+        {
+            history = network.TrainIn(new TrainingSession(_options, loop.Task, context, training, validation));
+        }
+        catch (Exception e) when (split && BadValues.Is(e))
+        {
+            throw BadValueAsGiven(given, task, seed) ?? e;
+        }
 
         network.Network.Module.to(CPU);
         byte[] onnx = NetworkExport.ToOnnx(network, inputs, task);
@@ -114,6 +125,27 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         int batchSize) =>
         new(data, _spec.Inputs, _spec.LabelColumn, task, batchSize, _options.ShuffleBufferSize, role, seed, augment, _options.BucketByLength,
             _options.CacheDataOnDevice);
+
+    /// <summary>
+    /// The first bad value of <paramref name="data"/> read in its own order: a split's rows are numbered on each side
+    /// of it, so the error is made again on the data as the caller gave it, to name the row as they count rows.
+    /// </summary>
+    private Exception? BadValueAsGiven(IDataView data, PredictionTask task, int seed)
+    {
+        try
+        {
+            using var source = new DataViewBatchSource(data, _spec.Inputs, _spec.LabelColumn, task, _options.BatchSize, shuffleBufferSize: 0,
+                "training", seed, augment: null, bucketByLength: false, keepOnDevice: false);
+            using var scope = NewDisposeScope();
+            foreach (var _ in source.ReadEpoch(CPU, shuffle: null))
+                scope.DisposeEverything();
+        }
+        catch (Exception e) when (BadValues.Is(e))
+        {
+            return e;
+        }
+        return null;
+    }
 
     /// <summary>
     /// The batches as the loop reads them: read ahead on a background thread when the options ask for it and there is

@@ -7,7 +7,8 @@ namespace BigModel.MLNet.Glue;
 /// <summary>
 /// Where a fit's validation data comes from, in this order: data passed to <c>Fit</c>; rows marked by
 /// <see cref="TrainingOptions.ValidationColumnName"/>; <see cref="TrainingOptions.ValidationFraction"/> of the training
-/// rows, at random or the last ones (<see cref="TrainingOptions.ValidationSplit"/>); or none.
+/// rows, at random or the last ones (<see cref="TrainingOptions.ValidationSplit"/>; the last ones also when a random
+/// draw leaves either side empty); or none (also when the data has fewer than two rows).
 /// </summary>
 internal static class ValidationData
 {
@@ -25,11 +26,21 @@ internal static class ValidationData
         if (options.ValidationSplit == ValidationSplit.Random)
         {
             var split = context.Data.TrainTestSplit(data, options.ValidationFraction, seed: seed);
-            return (split.TrainSet, split.TestSet);
+            // Each row is drawn on its own, so a few dozen rows can leave one side empty; the last rows validate then.
+            if (HasRows(split.TrainSet) && HasRows(split.TestSet))
+                return (split.TrainSet, split.TestSet);
         }
         long rows = DataViewRows.Count(data);
-        long held = Math.Clamp((long)Math.Round(rows * options.ValidationFraction), 1, Math.Max(1, rows - 1));
+        if (rows < 2)
+            return (data, null); // nothing to hold out (the trainer names empty data)
+        long held = Math.Clamp((long)Math.Round(rows * options.ValidationFraction), 1, rows - 1);
         return (context.Data.TakeRows(data, rows - held), context.Data.SkipRows(data, rows - held));
+    }
+
+    private static bool HasRows(IDataView data)
+    {
+        using var cursor = data.GetRowCursor([]);
+        return cursor.MoveNext();
     }
 
     private static (IDataView Train, IDataView Validation) ByColumn(MLContext context, IDataView data, string column)

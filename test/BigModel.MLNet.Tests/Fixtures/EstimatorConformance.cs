@@ -62,6 +62,7 @@ internal static class EstimatorConformance
         TrainsOnEveryRowOrFailsClearly(() => trainer.Fit(ml.Data.TakeRows(data, 1)), expectedRows: 1, "one row", @case.Name);
         var single = @case.Options();
         single.BatchSize = 1;
+        (single.ValidationFraction, single.EarlyStoppingPatience) = (0, null); // every row trains, so that none can be lost
         TrainsOnEveryRowOrFailsClearly(() => @case.Trainer(ml, single).Fit(data), expectedRows: rows, "BatchSize", @case.Name);
 
         foreach (string column in @case.Inputs)

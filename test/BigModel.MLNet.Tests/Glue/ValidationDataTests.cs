@@ -40,6 +40,34 @@ public class ValidationDataTests
     }
 
     [TestMethod]
+    public void RandomSplitOfAFewRowsLeavesNeitherSideEmpty()
+    {
+        // Drawn row by row, a tenth of 3 rows is usually none; the last row validates then.
+        var ml = new MLContext(1);
+        var few = ml.Data.TakeRows(Rows(ml), 3);
+        var (train, validation) = ValidationData.Split(ml, few, null, new TrainingOptions { ValidationFraction = 0.1 }, seed: 1);
+        Assert.IsNotEmpty(Labels(ml, validation));
+        Assert.IsNotEmpty(Labels(ml, train));
+        CollectionAssert.AreEquivalent(new[] { 0f, 1f, 2f }, Labels(ml, train).Concat(Labels(ml, validation)).ToArray());
+    }
+
+    [TestMethod]
+    public void MlpDefaultsValidateOnATenthAndKeepTheBestEpoch()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(i => new Marked { X = i / 400f, Label = i / 200f }).ToList());
+        var model = ml.Transforms.Concatenate("Features", "X").Append(ml.Deep().Regression.Mlp()).Fit(data);
+        var history = model.LastTransformer.History;
+        Assert.IsTrue(history.Epochs.All(e => e.ValidationLoss is not null && e.Rows is > 300 and < 400), "a tenth (drawn at random) validates");
+        Assert.IsNotNull(history.BestEpoch, "early stopping keeps the best epoch");
+
+        // Validation data given to Fit replaces the held-out tenth.
+        var features = ml.Transforms.Concatenate("Features", "X").Fit(data);
+        var trained = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 2 }).Fit(features.Transform(data), features.Transform(ml.Data.TakeRows(data, 50)));
+        Assert.IsTrue(trained.History.Epochs.All(e => e.Rows == 400));
+    }
+
+    [TestMethod]
     public void MarkedRowsValidateEvenInsideAPipeline()
     {
         var ml = new MLContext(1);
