@@ -313,7 +313,7 @@ public class TokenizeWordPieceTests
     [TestMethod]
     public void RepeatedFitsShareOneTempFileAndSavedPipelinesDoNotNeedIt()
     {
-        string vocabulary = MiniLm.VocabularyPath; // extracted to the usual temp folder, which outlives this test's
+        string vocabulary = MiniLm.VocabularyPath; // extracted before TMPDIR moves: this test deletes its own temp folder
         string temp = Directory.CreateTempSubdirectory("bigmodel-temp-").FullName;
         string? previous = Environment.GetEnvironmentVariable("TMPDIR");
         Environment.SetEnvironmentVariable("TMPDIR", temp);
