@@ -52,18 +52,11 @@ public sealed class TrainingLoop
     /// <exception cref="OperationCanceledException">Cancellation was requested; checked before every batch.</exception>
     public TrainingHistory Run(TrainableNetwork network, IBatchSource training, IBatchSource? validation)
     {
+        if (_options.EarlyStoppingPatience is not null && validation is null)
+            throw new ArgumentException(
+                $"{nameof(TrainingOptions.EarlyStoppingPatience)} needs validation data: pass it to Fit, or set {nameof(TrainingOptions.ValidationFraction)} or {nameof(TrainingOptions.ValidationColumnName)}; or set {nameof(TrainingOptions.EarlyStoppingPatience)} to null to train without it.");
         if (training.BatchesPerEpoch <= 0)
             throw new ArgumentException("The training data has no rows.", nameof(training));
-        bool stopEarly = _options.EarlyStoppingPatience is not null;
-        if (stopEarly && validation is null)
-        {
-            if (_options.ValidationFraction == 0 && _options.ValidationColumnName is null)
-                throw new ArgumentException(
-                    $"{nameof(TrainingOptions.EarlyStoppingPatience)} needs validation data: pass it to Fit, or set {nameof(TrainingOptions.ValidationFraction)} or {nameof(TrainingOptions.ValidationColumnName)}; or set {nameof(TrainingOptions.EarlyStoppingPatience)} to null to train without it.");
-            // A fraction of one row holds nothing out, so there is nothing to stop on.
-            _context.Log("One training row: nothing is held out for validation, so every epoch trains and the last is kept.");
-            stopEarly = false;
-        }
 
         network.Module.to(_context.Device);
         CudaPrecision.Apply(_context.Device, _options.AllowTf32, _context.Log);
@@ -74,7 +67,7 @@ public sealed class TrainingLoop
         using var classWeights = _options.ClassWeights is { } w ? tensor(w, device: _context.Device).DetachFromDisposeScope() : null;
         var schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, _options.WarmupFraction,
             training.BatchesPerEpoch * (_options.ScheduleEpochs ?? _options.Epochs));
-        using var earlyStopping = stopEarly && _options.EarlyStoppingPatience is { } patience
+        using var earlyStopping = _options.EarlyStoppingPatience is { } patience
             ? new EarlyStopping(_options.EarlyStoppingMetric, patience, _options.EarlyStoppingMinDelta)
             : null;
 

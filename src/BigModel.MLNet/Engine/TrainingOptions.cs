@@ -245,14 +245,24 @@ public class TrainingOptions
         OptionChecks.Range(HuberDelta, nameof(HuberDelta), 0, 1e6, minExclusive: true);
     }
 
+    /// <summary>A copy that trains every epoch: for a fit whose validation fraction held out nothing.</summary>
+    internal TrainingOptions WithoutEarlyStopping()
+    {
+        var copy = Copy();
+        copy.EarlyStoppingPatience = null;
+        return copy;
+    }
+
     /// <summary>A copy to change for one stage of a run in stages (same type, same values, without checkpointing:
     /// stages would overwrite each other's checkpoints).</summary>
     internal TrainingOptions CopyForStage()
     {
-        var copy = (TrainingOptions)MemberwiseClone();
+        var copy = Copy();
         copy.CheckpointFolder = copy.ResumeFrom = copy.WarmStartFrom = null;
         return copy;
     }
+
+    private TrainingOptions Copy() => (TrainingOptions)MemberwiseClone();
 
     /// <summary>The most epochs a run may ask for.</summary>
     public const int MaxEpochs = 100_000;

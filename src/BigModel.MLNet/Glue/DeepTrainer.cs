@@ -71,6 +71,13 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         var given = trainData;
         (trainData, validationData) = ValidationData.Split(_context, trainData, validationData, _options, seed);
         bool split = !ReferenceEquals(trainData, given);
+        var options = _options;
+        if (validationData is null && options.ValidationFraction > 0 && options.EarlyStoppingPatience is not null)
+        {
+            // Fewer than two rows: the fraction held nothing out, so there is nothing to stop on.
+            services.Info($"{_spec.Name}: too few rows to hold any out for validation; every epoch trains and the last is kept.");
+            options = options.WithoutEarlyStopping();
+        }
         task.Adapt(trainData, _spec.LabelColumn);
         var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
         long trainingRows = DataViewRows.Count(trainData);
@@ -92,7 +99,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         TrainingHistory history;
         try
         {
-            history = network.TrainIn(new TrainingSession(_options, loop.Task, context, training, validation));
+            history = network.TrainIn(new TrainingSession(options, loop.Task, context, training, validation));
         }
         catch (Exception e) when (split && BadValues.Is(e))
         {
@@ -127,15 +134,15 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             _options.CacheDataOnDevice);
 
     /// <summary>
-    /// The first bad value of <paramref name="data"/> read in its own order: a split's rows are numbered on each side
-    /// of it, so the error is made again on the data as the caller gave it, to name the row as they count rows.
+    /// The first bad value of <paramref name="data"/> read in its own order (an unshuffled epoch): a split's rows are
+    /// numbered on each side of it, so the error is made again on the data as the caller gave it, to name the row as
+    /// they count rows.
     /// </summary>
     private Exception? BadValueAsGiven(IDataView data, PredictionTask task, int seed)
     {
         try
         {
-            using var source = new DataViewBatchSource(data, _spec.Inputs, _spec.LabelColumn, task, _options.BatchSize, shuffleBufferSize: 0,
-                "training", seed, augment: null, bucketByLength: false, keepOnDevice: false);
+            using var source = Source(data, task, "training", seed, augment: null, _options.BatchSize);
             using var scope = NewDisposeScope();
             foreach (var _ in source.ReadEpoch(CPU, shuffle: null))
                 scope.DisposeEverything();
