@@ -10,7 +10,7 @@ internal static class QualityPage
         models on a shared real dataset (`../shared/data`, split as its SOURCE.md suggests) and ML.NET's strongest
         one-line baseline on the same split in the same run. Ratio = ours / baseline (below 1 wins for errors, above 1
         for accuracies); a bold value beats or equals the baseline. "Defaults" is what a new user writes; "recommended"
-        adds the README's recommended settings.
+        adds the README's recommended settings (the text classifier's defaults are those settings, so text has one row).
 
         {table}
         """;

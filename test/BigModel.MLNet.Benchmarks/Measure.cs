@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Mlp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -72,10 +73,10 @@ static class Measure
     }
 
     /// <summary>
-    /// The options without the MLP's default held-out tenth and early stopping: every epoch trains on every row, so
-    /// timings and memory count the same work in every run.
+    /// The options without the default held-out tenth and early stopping (MLP and text classifier): every epoch trains
+    /// on every row, so timings and memory count the same work in every run.
     /// </summary>
-    public static MlpOptions OnEveryRow(this MlpOptions options)
+    public static T OnEveryRow<T>(this T options) where T : TrainingOptions
     {
         options.ValidationFraction = 0;
         options.EarlyStoppingPatience = null;

@@ -26,7 +26,7 @@ static class TextBenchmark
             var model = ml.Deep().BinaryClassification.TextClassifier(new TextClassifierOptions
             {
                 PretrainedModelPath = Path.Combine(folder, "model.onnx"), MaxLength = 128, Epochs = 1, BatchSize = 16,
-            }).Fit(data);
+            }.OnEveryRow()).Fit(data);
             var (batched, rowByRow) = Measure.ScoringRates(ml, model, data, runs: 3);
             var (one, eight) = OnnxRuntimeRates(model, tokens);
             Console.WriteLine($"| {tokens} | {model.History.RowsPerSecond:N1} | {batched:N1} | {rowByRow:N1} | {batched / rowByRow:F2} | {eight / one:F2} |");
@@ -38,7 +38,7 @@ static class TextBenchmark
         double FineTuning(bool bucket) => ml.Deep().BinaryClassification.TextClassifier(new TextClassifierOptions
         {
             PretrainedModelPath = Path.Combine(folder, "model.onnx"), MaxLength = 128, Epochs = 1, BatchSize = 16, BucketByLength = bucket,
-        }).Fit(mixed).History.RowsPerSecond;
+        }.OnEveryRow()).Fit(mixed).History.RowsPerSecond;
         double unbucketed = FineTuning(bucket: false), bucketed = FineTuning(bucket: true);
         Console.WriteLine();
         Console.WriteLine("| 256 texts of 8–128 tokens | fine-tuning seq/s | ratio |");

@@ -12,12 +12,35 @@ public class TextClassifierTests
 {
     private static readonly string Folder = Path.Combine(Path.GetTempPath(), $"bigmodel-text-{Environment.ProcessId}");
 
+    /// <summary>A tiny encoder trained from scratch on every row for exactly <paramref name="epochs"/> epochs (the
+    /// defaults' validation tenth and early stopping are off: these tests are about other mechanisms).</summary>
     internal static TextClassifierOptions TinyOptions(int epochs) => new()
     {
         VocabularyPath = SyntheticText.WriteVocabulary(Folder),
         Config = new BertConfig { HiddenSize = 32, Layers = 2, AttentionHeads = 2, IntermediateSize = 64, MaxPositions = 64 },
         MaxLength = 32, Epochs = epochs, LearningRate = 2e-3, BatchSize = 32, Dropout = 0,
+        ValidationFraction = 0, EarlyStoppingPatience = null,
     };
+
+    [TestMethod]
+    public void DefaultsValidateOnATenthAndKeepTheBestEpoch()
+    {
+        var ml = new MLContext(1);
+        var tiny = TinyOptions(epochs: 1);
+        // Only the encoder's size and rate are set: epochs, validation and early stopping are the defaults.
+        var options = new TextClassifierOptions
+        {
+            VocabularyPath = tiny.VocabularyPath, Config = tiny.Config, MaxLength = tiny.MaxLength, LearningRate = tiny.LearningRate, Dropout = 0,
+        };
+        var model = ml.Deep().BinaryClassification.TextClassifier(options).Fit(SyntheticText.Load(ml, 400, 1));
+
+        var history = model.History;
+        Assert.IsTrue(history.Epochs.All(e => e.ValidationLoss is not null && e.Rows is > 300 and < 400), "a tenth (drawn at random) validates");
+        Assert.IsNotNull(history.BestEpoch, "early stopping keeps the best epoch");
+        Assert.IsLessThanOrEqualTo(10, history.Epochs.Count);
+        var metrics = ml.BinaryClassification.Evaluate(model.Transform(SyntheticText.Load(ml, 200, 2)));
+        Assert.IsGreaterThan(0.9, metrics.Accuracy, $"accuracy {metrics.Accuracy:F3} (chance 0.5)");
+    }
 
     [TestMethod]
     public void TinyEncoderFromScratchLearnsKeywordTaskAndSavesWithItsTokenisation()
