@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BigModel.MLNet.Engine;
-using BigModel.MLNet.Models.Mlp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
