@@ -40,6 +40,13 @@ public class TextClassifierTests
         Assert.IsLessThanOrEqualTo(10, history.Epochs.Count);
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(SyntheticText.Load(ml, 200, 2)));
         Assert.IsGreaterThan(0.9, metrics.Accuracy, $"accuracy {metrics.Accuracy:F3} (chance 0.5)");
+
+        // The defaults hold for a handful of rows too: neither side of the split is left empty, and one row trains alone.
+        foreach (int rows in new[] { 12, 1 })
+        {
+            var few = ml.Deep().BinaryClassification.TextClassifier(options).Fit(SyntheticText.Load(ml, rows, 3)).History;
+            Assert.IsTrue(few.Epochs.All(e => e.Rows is > 0 && (e.Rows < rows) == (e.ValidationLoss is not null)), $"{rows} rows");
+        }
     }
 
     [TestMethod]
