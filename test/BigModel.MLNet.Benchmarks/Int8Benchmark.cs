@@ -1,4 +1,5 @@
 using BigModel.MLNet;
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Cnn;
 using BigModel.MLNet.Models.Mlp;
 using BigModel.MLNet.Models.Text;

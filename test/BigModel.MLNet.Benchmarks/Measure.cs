@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BigModel.MLNet.Engine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -69,16 +68,5 @@ static class Measure
         var getter = cursor.GetGetter<T>(column);
         T value = default!;
         return () => getter(ref value);
-    }
-
-    /// <summary>
-    /// The options without the default held-out tenth and early stopping (MLP and text classifier): every epoch trains
-    /// on every row, so timings and memory count the same work in every run.
-    /// </summary>
-    public static T OnEveryRow<T>(this T options) where T : TrainingOptions
-    {
-        options.ValidationFraction = 0;
-        options.EarlyStoppingPatience = null;
-        return options;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BigModel.MLNet;
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Text;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;

@@ -1,4 +1,5 @@
 using BigModel.MLNet;
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Text;
 using Microsoft.ML;
 

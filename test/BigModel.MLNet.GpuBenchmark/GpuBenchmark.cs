@@ -146,9 +146,7 @@ static class GpuBenchmark
             Device = shared.Device, BatchSize = shared.BatchSize, Epochs = shared.Epochs, CacheDataOnDevice = shared.CacheDataOnDevice,
             PrefetchBatches = shared.PrefetchBatches, MinimumStepsPerEpoch = shared.MinimumStepsPerEpoch,
             Optimizer = OptimizerKind.AdamW, LearningRate = 1e-3, WeightDecay = 0.01, Schedule = LearningRateSchedule.Constant,
-            // Every row in every epoch (the MLP and text defaults hold a tenth out): each run times the same work.
-            ValidationFraction = 0, EarlyStoppingPatience = null,
-        };
+        }.OnEveryRow(); // the MLP and text defaults hold a tenth out: each run times the same work
         configure?.Invoke(options);
         return options;
     }

@@ -60,9 +60,8 @@ internal static class EstimatorConformance
         StringAssert.Contains(empty.Message, "no rows");
 
         TrainsOnEveryRowOrFailsClearly(() => trainer.Fit(ml.Data.TakeRows(data, 1)), expectedRows: 1, "one row", @case.Name);
-        var single = @case.Options();
+        var single = @case.Options().OnEveryRow(); // every row trains, so that none can be lost
         single.BatchSize = 1;
-        (single.ValidationFraction, single.EarlyStoppingPatience) = (0, null); // every row trains, so that none can be lost
         TrainsOnEveryRowOrFailsClearly(() => @case.Trainer(ml, single).Fit(data), expectedRows: rows, "BatchSize", @case.Name);
 
         foreach (string column in @case.Inputs)

@@ -1,3 +1,4 @@
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Models.Mlp;
 using BigModel.MLNet.Tasks;
 using BigModel.MLNet.Tests.Fixtures;
@@ -200,7 +201,7 @@ public class BadInputTests
     {
         var ml = new MLContext(1);
         long before = GC.GetTotalAllocatedBytes(precise: true);
-        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 1, BatchSize = MlpOptions.MaxBatchSize, ValidationFraction = 0, EarlyStoppingPatience = null }).Fit(SyntheticData.Regression(ml, 30, 1));
+        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 1, BatchSize = MlpOptions.MaxBatchSize }.OnEveryRow()).Fit(SyntheticData.Regression(ml, 30, 1));
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Assert.AreEqual(30, model.History.Epochs[0].Rows);
         Assert.IsLessThan(200L << 20, allocated, $"{allocated / (1 << 20)} MB allocated for 30 rows");

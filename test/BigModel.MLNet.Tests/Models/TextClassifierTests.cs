@@ -14,13 +14,12 @@ public class TextClassifierTests
 
     /// <summary>A tiny encoder trained from scratch on every row for exactly <paramref name="epochs"/> epochs (the
     /// defaults' validation tenth and early stopping are off: these tests are about other mechanisms).</summary>
-    internal static TextClassifierOptions TinyOptions(int epochs) => new()
+    internal static TextClassifierOptions TinyOptions(int epochs) => new TextClassifierOptions
     {
         VocabularyPath = SyntheticText.WriteVocabulary(Folder),
         Config = new BertConfig { HiddenSize = 32, Layers = 2, AttentionHeads = 2, IntermediateSize = 64, MaxPositions = 64 },
         MaxLength = 32, Epochs = epochs, LearningRate = 2e-3, BatchSize = 32, Dropout = 0,
-        ValidationFraction = 0, EarlyStoppingPatience = null,
-    };
+    }.OnEveryRow();
 
     [TestMethod]
     public void DefaultsValidateOnATenthAndKeepTheBestEpoch()

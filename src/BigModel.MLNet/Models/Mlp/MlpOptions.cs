@@ -12,7 +12,7 @@ public sealed class MlpOptions : TrainingOptions
     /// (<see cref="TrainingOptions.EarlyStoppingPatience"/>). On the shared tabular datasets this beat training on every
     /// row for all epochs (docs/quality.md). Validation data passed to <c>Fit</c>, or a
     /// <see cref="TrainingOptions.ValidationColumnName"/>, replaces the held-out tenth; to train on every row for every
-    /// epoch, set <see cref="ValidationFraction"/> to 0 and <see cref="TrainingOptions.EarlyStoppingPatience"/> to null.
+    /// epoch, call <see cref="TrainingOptionsExtensions.OnEveryRow{T}(T)"/>.
     /// </summary>
     public MlpOptions() => EarlyStoppingPatience = 5;
 

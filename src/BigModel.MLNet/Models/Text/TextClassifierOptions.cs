@@ -16,8 +16,7 @@ public sealed class TextClassifierOptions : TrainingOptions
     /// the best epoch's weights (<see cref="TrainingOptions.EarlyStoppingPatience"/>): a fixed 3 epochs left a 22-class
     /// task 14 points short and did no better on binary sentences (docs/quality.md). Validation data passed to
     /// <c>Fit</c>, or a <see cref="TrainingOptions.ValidationColumnName"/>, replaces the held-out tenth; to train on every
-    /// row for a fixed number of epochs, set <see cref="ValidationFraction"/> to 0 and
-    /// <see cref="TrainingOptions.EarlyStoppingPatience"/> to null.
+    /// row for a fixed number of epochs, call <see cref="TrainingOptionsExtensions.OnEveryRow{T}(T)"/>.
     /// </summary>
     public TextClassifierOptions()
     {
