@@ -12,7 +12,7 @@ dotnet pack src/BigModel.MLNet -c Release -o artifacts/packages --nologo -v quie
 cache=$(dotnet nuget locals global-packages --list | sed 's/^[^:]*: *//')
 rm -rf "$cache/bigmodel.mlnet"
 declare -A shared=([FlowersTransfer]=flowers-small [YelpSentiment]=sentiment-yelp [GitHubIssues]=github-issues-corefx)
-# QualityReport last: every model on every shared dataset against ML.NET's baselines (about 35 minutes; with --epochs,
+# QualityReport last: every model on every shared dataset against ML.NET's baselines (35–55 minutes; with --epochs,
 # as CI passes, a quick smoke run that leaves docs/quality.md alone).
 for example in TaxiFare MovieRecommender FashionMnist FlowersTransfer YelpSentiment GitHubIssues Tuning QualityReport; do
   if [ "$example" = FashionMnist ] && [ ! -d /usr/share/datasets/fashion-mnist ]; then
