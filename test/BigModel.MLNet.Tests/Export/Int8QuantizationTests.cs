@@ -28,7 +28,9 @@ public class Int8QuantizationTests
         double worst = floatScores.Zip(int8Scores).Max(p => Math.Abs(p.First - p.Second));
         Assert.IsLessThan(0.05 * spread, worst, $"largest difference {worst:G3} against scores of RMS {spread:G3}");
         double rmse(float[] s) => Math.Sqrt(s.Zip(ColumnValues.Read(test, "Label")).Average(p => (p.First - p.Second) * (p.First - p.Second)));
-        Assert.AreEqual(rmse(floatScores), rmse(int8Scores), 0.02 * rmse(floatScores), "as accurate");
+        // Within 5%: the weights keep 7 bits (so that CPUs without VNNI do not saturate); this near-exact fit (RMSE under
+        // 5% of the scores' spread) then loses about 4%. On such a CPU, 8-bit weights tripled the RMSE.
+        Assert.AreEqual(rmse(floatScores), rmse(int8Scores), 0.05 * rmse(floatScores), "as accurate");
 
         // The saved model scores row by row; each input is quantised with its call's scale, so a row's score may move by
         // int8 rounding against the batched Transform (the bound above), and no more.
@@ -55,6 +57,24 @@ public class Int8QuantizationTests
         var int8Probability = ColumnValues.Read(int8.Transform(test), "Probability");
         Assert.IsLessThan(0.05, floatProbability.Zip(int8Probability).Max(p => Math.Abs(p.First - p.Second)));
         EstimatorConformance.Check(ml, estimator, int8, train, test, 0.01, "Probability");
+    }
+
+    [TestMethod]
+    public void MatrixWeightsKeepSevenBitsSoNoCpuSaturates()
+    {
+        // uint8 × int8 kernels without VNNI add two products into an int16: 255 · 63 · 2 fits, 255 · 127 · 2 does not.
+        var ml = new MLContext(1);
+        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 1, HiddenLayers = [64] }).Fit(SyntheticData.Regression(ml, 50, 1));
+        using var int8File = new MemoryStream();
+        model.Quantize(Everything).ExportToOnnx(int8File);
+        var graph = OnnxGraphReader.Read(int8File.ToArray());
+        var weights = graph.Nodes.Where(n => n.OpType == "MatMulInteger").Select(n => graph.Initializers.Single(i => i.Name == n.Inputs[1])).ToList();
+        Assert.IsNotEmpty(weights);
+        foreach (var weight in weights)
+        {
+            Assert.AreEqual(OnnxElementType.Int8, weight.Type);
+            Assert.AreEqual(63, weight.Bytes!.Max(b => Math.Abs((int)(sbyte)b)), $"{weight.Name}: the largest weight uses the whole 7-bit range and no more");
+        }
     }
 
     [TestMethod]
