@@ -81,8 +81,9 @@ foreach (var (name, architecture, loss) in new[]
 
 Console.WriteLine(JsonSerializer.Serialize(new { example = "movie-recommender", dataset = "movietweetings-100k", train = trainPath, test = testPath, @explicit = explicitResults, @implicit = implicitResults }));
 
-// Each model fits in a context of its own with the same seed, so all of them hold out the same tenth of the ratings for
-// validation: the comparison then shows the models, not the luck of each one's split (which alone moves RMSE by up to 0.005).
+// Each model fits in a context of its own with the same seed, so all of them hold out the same tenth of the ratings
+// for validation: the comparison then shows the models, not the luck of each one's split (which alone moves RMSE by
+// up to 0.005).
 static MLContext FreshContext() => new(seed: 1);
 
 void Report(string name, double rmse, double? mae, double seconds)

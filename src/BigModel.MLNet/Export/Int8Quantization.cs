@@ -12,8 +12,8 @@ public sealed record Int8QuantizationOptions(bool Embeddings = true, int Minimum
 /// a constant weight matrix becomes <c>DynamicQuantizeLinear</c> of its input (uint8, one scale and zero point per call)
 /// → <c>MatMulInteger</c> with the weights stored as int8 (7-bit range, see <see cref="MaxWeight"/>) with one scale per
 /// output column → the int32 result cast back to float and scaled. ONNX Runtime fuses that chain into one int8 kernel.
-/// Each embedding table becomes int8 rows with a scale per row, dequantised after the lookup. Everything else (attention's products of two activations,
-/// normalisation, convolutions) stays float.
+/// Each embedding table becomes int8 rows with a scale per row, dequantised after the lookup. Everything else
+/// (attention's products of two activations, normalisation, convolutions) stays float.
 /// </summary>
 /// <remarks>
 /// The input's scale is taken over each call's whole input, so a row's score moves slightly with the rows scored
