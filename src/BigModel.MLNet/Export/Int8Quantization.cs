@@ -68,18 +68,7 @@ internal static class Int8Quantization
     private static void QuantizedMatMul(OnnxGraph graph, OnnxNode node, OnnxTensor weight)
     {
         int rows = (int)weight.Dims[0], columns = (int)weight.Dims[1];
-        var values = weight.Floats!;
-        var scales = new float[columns];
-        for (int c = 0; c < columns; c++)
-        {
-            float max = 0;
-            for (int r = 0; r < rows; r++)
-                max = Math.Max(max, Math.Abs(values[r * columns + c]));
-            scales[c] = max > 0 ? max / MaxWeight : 1;
-        }
-        var quantized = new sbyte[values.Length];
-        for (int i = 0; i < values.Length; i++)
-            quantized[i] = (sbyte)Math.Clamp(MathF.Round(values[i] / scales[i % columns]), -MaxWeight, MaxWeight);
+        var (quantized, scales) = Symmetric(weight.Floats!, columns, i => i % columns, MaxWeight);
 
         // uint8 inputs by int8 weights: the pair ONNX Runtime multiplies with its fast kernels (VNNI where the CPU has it).
         var input = graph.AddNodeWithOutputs("DynamicQuantizeLinear", [node.Inputs[0]], ["input_q", "input_scale", "input_zero"]);
@@ -93,22 +82,28 @@ internal static class Int8Quantization
     private static void QuantizedLookup(OnnxGraph graph, OnnxNode node, OnnxTensor table)
     {
         int rows = (int)table.Dims[0], width = (int)table.Dims[1];
-        var values = table.Floats!;
-        var scales = new float[rows];
-        var quantized = new sbyte[values.Length];
-        for (int r = 0; r < rows; r++)
-        {
-            float max = 0;
-            for (int c = 0; c < width; c++)
-                max = Math.Max(max, Math.Abs(values[r * width + c]));
-            scales[r] = max > 0 ? max / MaxEmbedding : 1;
-            for (int c = 0; c < width; c++)
-                quantized[r * width + c] = (sbyte)Math.Clamp(MathF.Round(values[r * width + c] / scales[r]), -MaxEmbedding, MaxEmbedding);
-        }
+        var (quantized, scales) = Symmetric(table.Floats!, rows, i => i / width, MaxEmbedding);
         string indices = node.Inputs[1];
         string codes = graph.AddNode("Gather", [graph.AddInitializer("table_q", quantized, rows, width), indices]);
         string rowScales = graph.AddNode("Gather", [graph.AddInitializer("table_scale", scales, rows, 1), indices]);
         string asFloat = graph.AddNode("Cast", [codes], null, OnnxAttribute.Of("to", (long)OnnxElementType.Float));
         graph.Nodes.Add(new OnnxNode("Mul", [asFloat, rowScales], node.Outputs, []));
+    }
+
+    /// <summary>
+    /// Symmetric quantisation in groups (a weight column, an embedding row): each group's largest magnitude becomes
+    /// ±<paramref name="limit"/>, and value = code · scale[group].
+    /// </summary>
+    private static (sbyte[] Codes, float[] Scales) Symmetric(float[] values, int groups, Func<int, int> groupOf, int limit)
+    {
+        var scales = new float[groups];
+        for (int i = 0; i < values.Length; i++)
+            scales[groupOf(i)] = Math.Max(scales[groupOf(i)], Math.Abs(values[i]));
+        for (int g = 0; g < groups; g++)
+            scales[g] = scales[g] > 0 ? scales[g] / limit : 1;
+        var codes = new sbyte[values.Length];
+        for (int i = 0; i < values.Length; i++)
+            codes[i] = (sbyte)Math.Clamp(MathF.Round(values[i] / scales[groupOf(i)]), -limit, limit);
+        return (codes, scales);
     }
 }
