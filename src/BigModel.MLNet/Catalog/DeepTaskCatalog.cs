@@ -131,6 +131,7 @@ public sealed class DeepTaskCatalog
         {
             PretrainedModelPath = pretrainedModelPath, VocabularyPath = vocabularyPath, LabelColumnName = labelColumnName,
             TextColumnName = textColumnName, Epochs = epochs,
+            EarlyStoppingMetric = Kind == PredictionKind.Regression ? EarlyStoppingMetric.ValidationLoss : EarlyStoppingMetric.ValidationAccuracy,
         });
 
     /// <summary>A BERT-style text classifier configured by <paramref name="options"/> (pretrained or from scratch).</summary>

@@ -103,6 +103,29 @@ public class TrainingLoopTests
     }
 
     [TestMethod]
+    public void EarlyStoppingOnAccuracyKeepsTheMostAccurateEpochWhateverTheLoss()
+    {
+        // Fine-tuning's pattern: the loss is lowest at epoch 2 and then climbs while accuracy peaks at epoch 3.
+        (double Loss, double Accuracy)[] epochs = [(0.60, 0.60), (0.50, 0.65), (0.70, 0.80), (0.90, 0.80), (1.10, 0.75)];
+        using var module = nn.Linear(2, 1);
+        using var stopping = new EarlyStopping(EarlyStoppingMetric.ValidationAccuracy, patience: 2, minDelta: 0);
+        int epoch = 0;
+        bool stopped = false;
+        while (!stopped)
+        {
+            var (loss, accuracy) = epochs[epoch++];
+            using (no_grad())
+                module.weight.fill_(epoch); // marks the epoch's weights
+            stopped = stopping.Update(new EpochMetrics(epoch, 0, loss, accuracy, 1e-3, TimeSpan.Zero, 10), module);
+        }
+
+        Assert.AreEqual(5, epoch, "a tie (epoch 4) is no improvement, so patience runs out at epoch 5");
+        Assert.AreEqual(3, stopping.BestEpoch);
+        stopping.RestoreBest(module);
+        Assert.AreEqual(3f, module.weight[0, 0].item<float>());
+    }
+
+    [TestMethod]
     public void CancellationStopsWithinOneBatch()
     {
         int polls = 0;

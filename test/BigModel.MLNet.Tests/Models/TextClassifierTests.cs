@@ -36,6 +36,8 @@ public class TextClassifierTests
         var history = model.History;
         Assert.IsTrue(history.Epochs.All(e => e.ValidationLoss is not null && e.Rows is > 300 and < 400), "a tenth (drawn at random) validates");
         Assert.IsNotNull(history.BestEpoch, "early stopping keeps the best epoch");
+        var mostAccurate = history.Epochs.First(e => e.ValidationAccuracy == history.Epochs.Max(m => m.ValidationAccuracy));
+        Assert.AreEqual(mostAccurate.Epoch, history.BestEpoch, "the kept epoch is the first of the most accurate on validation");
         Assert.IsLessThanOrEqualTo(10, history.Epochs.Count);
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(SyntheticText.Load(ml, 200, 2)));
         Assert.IsGreaterThan(0.9, metrics.Accuracy, $"accuracy {metrics.Accuracy:F3} (chance 0.5)");
@@ -46,6 +48,27 @@ public class TextClassifierTests
             var few = ml.Deep().BinaryClassification.TextClassifier(options).Fit(SyntheticText.Load(ml, rows, 3)).History;
             Assert.IsTrue(few.Epochs.All(e => e.Rows is > 0 && (e.Rows < rows) == (e.ValidationLoss is not null)), $"{rows} rows");
         }
+    }
+
+    [TestMethod]
+    public void RegressionOnTextAsksForTheLossAsItsStoppingMetric()
+    {
+        var ml = new MLContext(1);
+        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 20).Select(i => new ScoredText { Text = i % 2 == 0 ? "great food" : "awful food", Label = i % 2 }));
+        var options = TinyOptions(epochs: 1);
+        options.ValidationFraction = 0.2;
+        options.EarlyStoppingPatience = 1;
+        var error = Assert.ThrowsExactly<ArgumentException>(() => ml.Deep().Regression.TextClassifier(options).Fit(rows));
+        StringAssert.Contains(error.Message, nameof(TextClassifierOptions.EarlyStoppingMetric));
+
+        options.EarlyStoppingMetric = EarlyStoppingMetric.ValidationLoss;
+        Assert.IsNotNull(ml.Deep().Regression.TextClassifier(options).Fit(rows).History.BestEpoch);
+    }
+
+    private sealed class ScoredText
+    {
+        public string Text { get; set; } = "";
+        public float Label { get; set; }
     }
 
     [TestMethod]
