@@ -73,7 +73,7 @@ public class TrainingOptions
     /// <summary>The smallest change of the monitored metric that counts as an improvement.</summary>
     public double EarlyStoppingMinDelta { get; set; }
 
-    /// <summary>What early stopping watches.</summary>
+    /// <summary>What early stopping watches: the validation loss, or for the text classifier its accuracy.</summary>
     public EarlyStoppingMetric EarlyStoppingMetric { get; set; } = EarlyStoppingMetric.ValidationLoss;
 
     /// <summary>
