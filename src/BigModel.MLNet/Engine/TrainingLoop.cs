@@ -33,7 +33,7 @@ public sealed class TrainingLoop
             throw new ArgumentException($"{nameof(TrainingOptions.ClassWeights)} applies to classification only.", nameof(options));
         if (options.EarlyStoppingPatience is not null && options.EarlyStoppingMetric == EarlyStoppingMetric.ValidationAccuracy && !task.IsClassification)
             throw new ArgumentException($"Early stopping on validation accuracy needs a classification task: set {nameof(TrainingOptions.EarlyStoppingMetric)} " +
-                $"to {nameof(EarlyStoppingMetric.ValidationLoss)} (the text classifier's options default to accuracy).", nameof(options));
+                $"to {nameof(EarlyStoppingMetric.ValidationLoss)}.", nameof(options));
         if (options.ClassWeights is { } weights && task.ClassCount is int classes && weights.Length != classes)
             throw new ArgumentOutOfRangeException(nameof(TrainingOptions.ClassWeights), weights.Length,
                 $"{nameof(TrainingOptions.ClassWeights)} has {weights.Length} weights, but the label has {classes} classes: give one " +

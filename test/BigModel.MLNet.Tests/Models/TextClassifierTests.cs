@@ -36,7 +36,8 @@ public class TextClassifierTests
         var history = model.History;
         Assert.IsTrue(history.Epochs.All(e => e.ValidationLoss is not null && e.Rows is > 300 and < 400), "a tenth (drawn at random) validates");
         Assert.IsNotNull(history.BestEpoch, "early stopping keeps the best epoch");
-        var mostAccurate = history.Epochs.First(e => e.ValidationAccuracy == history.Epochs.Max(m => m.ValidationAccuracy));
+        double? bestAccuracy = history.Epochs.Max(e => e.ValidationAccuracy);
+        var mostAccurate = history.Epochs.First(e => e.ValidationAccuracy == bestAccuracy);
         Assert.AreEqual(mostAccurate.Epoch, history.BestEpoch, "the kept epoch is the first of the most accurate on validation");
         Assert.IsLessThanOrEqualTo(10, history.Epochs.Count);
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(SyntheticText.Load(ml, 200, 2)));
