@@ -19,8 +19,9 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
     private ScoringPlan _plan;
     // ML.NET's own transformers (an OnnxTransformer and the output mapping) exist only where they are needed: saving builds
     // them for the call, prediction engines share a set built on first use and released by Dispose. Each set reads the
-    // network from a file of its own that its disposal deletes (ML.NET's OnnxTransformer given the bytes would write a
-    // copy to the temp folder that outlives it), so fitting, scoring and saving leave nothing behind.
+    // network from a file of its own (ML.NET's OnnxTransformer given the bytes would write a copy to the temp folder that
+    // outlives it): saving needs it until the set is written and deletes it then; the engines' set deletes it as soon as
+    // ONNX Runtime has read it, so nothing is left behind even by a model that is never disposed.
     private readonly Lazy<PersistedModel> _persisted;
     private readonly DataViewSchema _trainingSchema;
 
@@ -33,7 +34,7 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         Kind = task.Kind;
         InputColumnNames = inputs.Select(i => i.ColumnName).ToArray();
         _plan = new ScoringPlan(task, inputs, new OnnxBatchScorer(onnx, task.ScorerOutputs), DefaultScoringBatchSize);
-        _persisted = new Lazy<PersistedModel>(BuildPersisted);
+        _persisted = new Lazy<PersistedModel>(() => BuildPersisted().WithoutFile());
     }
 
     private const int DefaultScoringBatchSize = 256;
@@ -165,6 +166,16 @@ public sealed class DeepPredictionTransformer : ITransformer, IDisposable
         {
             (Pipeline as IDisposable)?.Dispose();
             File.Delete(file);
+        }
+
+        /// <summary>
+        /// Deletes the file now, for a set that scores but is never saved: ONNX Runtime read the network when the set
+        /// was built, and only saving reads the file again.
+        /// </summary>
+        public PersistedModel WithoutFile()
+        {
+            File.Delete(file);
+            return this;
         }
 
         /// <remarks>
