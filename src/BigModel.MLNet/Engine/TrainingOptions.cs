@@ -73,7 +73,10 @@ public class TrainingOptions
     /// <summary>The smallest change of the monitored metric that counts as an improvement.</summary>
     public double EarlyStoppingMinDelta { get; set; }
 
-    /// <summary>What early stopping watches: the validation loss, or for the text classifier its accuracy.</summary>
+    /// <summary>
+    /// What early stopping watches: the validation loss unless a model's options choose otherwise; accuracy needs a
+    /// classification task.
+    /// </summary>
     public EarlyStoppingMetric EarlyStoppingMetric { get; set; } = EarlyStoppingMetric.ValidationLoss;
 
     /// <summary>
