@@ -69,13 +69,10 @@ internal sealed class TextClassifierNetwork : nn.Module
     }
 
     /// <summary>
-    /// Parameter groups for fine-tuning: the embeddings (when <paramref name="freezeEmbeddings"/>) and the first
-    /// <paramref name="frozenLayers"/> layers never train; everything else trains at the scheduled rate.
-    /// </summary>
-    /// <summary>
     /// Parameter groups: the embeddings and each transformer layer at the learning rate × <paramref name="decay"/> to the
     /// power of its distance from the head (layer-wise learning-rate decay: the lower, more general layers change
-    /// least), the pooling head at the full rate; frozen parts never train.
+    /// least), the pooling head at the full rate. The embeddings (when <paramref name="freezeEmbeddings"/>) and the
+    /// first <paramref name="frozenLayers"/> layers never train.
     /// </summary>
     public IReadOnlyList<ParameterGroup> Groups(bool freezeEmbeddings, int frozenLayers, double decay)
     {
