@@ -9,8 +9,10 @@ internal readonly record struct RunState(int Seed, int Epoch = 0, long Step = 0,
 /// <summary>Writes a training run into a <see cref="Checkpoint"/> and puts one back into a run.</summary>
 internal static class Checkpoints
 {
+    private const string AveragePrefix = "average/";
+
     public static string Write(string folder, RunState state, nn.Module module, Optimizer optimizer, EarlyStopping? earlyStopping,
-        IReadOnlyList<EpochMetrics> history)
+        WeightAverage? average, IReadOnlyList<EpochMetrics> history)
     {
         var names = NamesOf(module);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -21,6 +23,8 @@ internal static class Checkpoints
         var saved = earlyStopping?.Save();
         foreach (var (name, value) in saved?.Weights ?? new Dictionary<string, Tensor>())
             tensors[$"best/{name}"] = value;
+        foreach (var (name, value) in average?.Save() ?? [])
+            tensors[$"{AveragePrefix}{name}"] = value;
         return new Checkpoint
         {
             Epoch = state.Epoch, Step = state.Step, StatisticsDraws = state.StatisticsDraws, OptimizerSteps = optimizer.Steps,
@@ -30,7 +34,7 @@ internal static class Checkpoints
 
     /// <summary>Loads a checkpoint into the run's network, optimiser, early stopping and history; returns where it stood.</summary>
     public static RunState Resume(string path, nn.Module module, Optimizer optimizer, EarlyStopping? earlyStopping,
-        List<EpochMetrics> history, TrainingContext context)
+        WeightAverage? average, List<EpochMetrics> history, TrainingContext context)
     {
         using var checkpoint = Checkpoint.Read(path);
         LoadNetwork(checkpoint, module, path);
@@ -39,6 +43,8 @@ internal static class Checkpoints
         if (earlyStopping is not null && checkpoint.EarlyStopping is { } state)
             earlyStopping.Restore(state, checkpoint.Tensors.Where(t => t.Key.StartsWith("best/", StringComparison.Ordinal))
                 .ToDictionary(t => t.Key["best/".Length..], t => t.Value));
+        average?.Restore(checkpoint.Tensors.Where(t => t.Key.StartsWith(AveragePrefix, StringComparison.Ordinal))
+            .ToDictionary(t => t.Key[AveragePrefix.Length..], t => t.Value));
         history.AddRange(checkpoint.History);
         context.Log($"Resuming from '{path}' after epoch {checkpoint.Epoch}" +
             (checkpoint.Seed == context.Seed ? "." : $" (with the random streams of its seed, {checkpoint.Seed})."));

@@ -77,8 +77,12 @@ public sealed class TrainingLoop
         var run = new RunState(_context.Seed);
         if (_options.WarmStartFrom is { } warmStart)
             Checkpoints.WarmStart(warmStart, network.Module, _context);
+        using var average = _options.WeightAveragingHalfLife is { } halfLife
+            ? new WeightAverage(network.Module, halfLife * training.BatchesPerEpoch)
+            : null;
+        _average = average;
         if (_options.ResumeFrom is { } resume)
-            run = Checkpoints.Resume(resume, network.Module, optimizer, earlyStopping, epochs, _context);
+            run = Checkpoints.Resume(resume, network.Module, optimizer, earlyStopping, average, epochs, _context);
         _statisticsDraws = run.StatisticsDraws;
         long step = run.Step;
         var epochSeeds = new Random(run.Seed); // not HashCode.Combine: that is salted per process
@@ -94,6 +98,7 @@ public sealed class TrainingLoop
             var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
             progress.StartEpoch(epoch);
             var (loss, rows, feedWait) = TrainEpoch(network, health, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, progress, epoch, ref step);
+            average?.SwapIn(); // validation, batch-norm statistics and early stopping see the averaged weights
             if (recomputeNorms && (validation is not null || epoch == _options.Epochs))
                 RecomputeBatchNorm(network, training);
             health.CheckFinite(epoch);
@@ -107,10 +112,13 @@ public sealed class TrainingLoop
             _context.Log(Describe(metrics));
             _options.EpochEnded?.Invoke(metrics);
             stoppedEarly = earlyStopping?.Update(metrics, network.Module) == true && epoch < _options.Epochs;
+            average?.SwapOut(); // training, and checkpoints (a resumed run trains on), go on from the live weights
             if (_options.CheckpointFolder is { } folder && (epoch % _options.CheckpointEveryEpochs == 0 || epoch == _options.Epochs || stoppedEarly))
-                Checkpoints.Write(folder, new RunState(run.Seed, epoch, step, _statisticsDraws), network.Module, optimizer, earlyStopping, epochs);
+                Checkpoints.Write(folder, new RunState(run.Seed, epoch, step, _statisticsDraws), network.Module, optimizer, earlyStopping, average, epochs);
         }
         Freeze(groups, int.MaxValue);
+        if (earlyStopping is null)
+            average?.KeepAverage();
         earlyStopping?.RestoreBest(network.Module);
         if (earlyStopping is not null)
             _context.Log($"Kept the weights of epoch {earlyStopping.BestEpoch}{(stoppedEarly ? " (stopped early)" : "")}.");
@@ -124,6 +132,9 @@ public sealed class TrainingLoop
             inputs => TorchRandom.Draw(_seed, -(++_statisticsDraws), () => network.Forward(inputs))); // dropout draws its own stream
 
     private long _statisticsDraws;
+
+    /// <summary>The run's weight average, when <see cref="TrainingOptions.WeightAveragingHalfLife"/> asks for one.</summary>
+    private WeightAverage? _average;
 
     /// <summary>The run's seed: the context's, or the resumed checkpoint's.</summary>
     private int _seed;
@@ -156,6 +167,7 @@ public sealed class TrainingLoop
         {
             health.CheckBatch(read, _options.BatchSize);
             totals.AddLoss(TrainStep(network, optimizer, read, classWeights, schedule.RateAt(step), step), read.DataRows);
+            _average?.Update(step);
             step++;
             progress.Batch(++batch, totals);
         }

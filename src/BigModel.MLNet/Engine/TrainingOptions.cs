@@ -153,6 +153,14 @@ public class TrainingOptions
     public bool RecomputeBatchNormStatistics { get; set; } = true;
 
     /// <summary>
+    /// Keep an exponential moving average of the weights (Polyak averaging) whose half-life is this many epochs:
+    /// validation, early stopping and the trained model use the average instead of the last step's weights, which carry
+    /// that step's noise. Costs one copy of the weights and an update per step. Null trains without it. With batch
+    /// normalisation, leave <see cref="RecomputeBatchNormStatistics"/> on so that the statistics fit the average.
+    /// </summary>
+    public double? WeightAveragingHalfLife { get; set; }
+
+    /// <summary>
     /// On small data, batches shrink (down to 8 rows, never above <see cref="BatchSize"/>) so that every epoch has at
     /// least this many optimisation steps: a few hundred rows in batches of 64 would otherwise train 4 steps an epoch.
     /// 0 keeps <see cref="BatchSize"/> as it is.
@@ -229,6 +237,8 @@ public class TrainingOptions
         OptionChecks.Range(EarlyStoppingMinDelta, nameof(EarlyStoppingMinDelta), 0, 1e9);
         OptionChecks.Range(ShuffleBufferSize, nameof(ShuffleBufferSize), 0, int.MaxValue);
         OptionChecks.Range(PrefetchBatches, nameof(PrefetchBatches), 0, 64);
+        if (WeightAveragingHalfLife is { } halfLife)
+            OptionChecks.Range(halfLife, nameof(WeightAveragingHalfLife), 0, 1e6, minExclusive: true);
         OptionChecks.Range(MinimumStepsPerEpoch, nameof(MinimumStepsPerEpoch), 0, 10_000);
         OptionChecks.Range(CheckpointEveryEpochs, nameof(CheckpointEveryEpochs), 1, MaxEpochs);
         if (ScheduleEpochs is { } scheduleEpochs)

@@ -10,32 +10,35 @@ namespace BigModel.MLNet.Tests.Engine;
 [TestClass]
 public class CheckpointTests
 {
-    private static MlpOptions Options(string folder, int epochs) => new()
+    private static MlpOptions Options(string folder, int epochs, double? averagingHalfLife = null) => new()
     {
         Epochs = epochs, DropoutRate = 0.2, Schedule = LearningRateSchedule.OneCycle, ValidationFraction = 0.2,
         EarlyStoppingPatience = 10, CheckpointFolder = folder, CheckpointEveryEpochs = 3, LearningRate = 3e-3,
+        WeightAveragingHalfLife = averagingHalfLife,
     };
 
     private static float[] Scores(ITransformer model, IDataView data) => ColumnValues.Read(model.Transform(data), "Score");
 
     [TestMethod]
-    public void ACancelledFitResumesToTheWeightsOfAnUninterruptedRun()
+    [DataRow(null)]
+    [DataRow(1.0)]
+    public void ACancelledFitResumesToTheWeightsOfAnUninterruptedRun(double? averagingHalfLife)
     {
         string folder = Directory.CreateTempSubdirectory("checkpoints").FullName;
         try
         {
             var data = SyntheticData.Regression(new MLContext(1), 300, 1);
-            var whole = new MLContext(1).Deep().Regression.Mlp(Options(Path.Combine(folder, "whole"), 6)).Fit(data);
+            var whole = new MLContext(1).Deep().Regression.Mlp(Options(Path.Combine(folder, "whole"), 6, averagingHalfLife)).Fit(data);
 
             // Cancelled during epoch 4: the checkpoint after epoch 3 survives.
             var cancelled = new MLContext(1);
             var catalog = cancelled.Deep();
-            var interrupted = Options(Path.Combine(folder, "interrupted"), 6);
+            var interrupted = Options(Path.Combine(folder, "interrupted"), 6, averagingHalfLife);
             interrupted.EpochEnded = e => { if (e.Epoch == 3) catalog.CancelExecution(); };
             Assert.ThrowsExactly<OperationCanceledException>(() => catalog.Regression.Mlp(interrupted).Fit(data));
             Assert.AreEqual(Checkpoint.FileName(3), Path.GetFileName(Checkpoint.Latest(interrupted.CheckpointFolder!)));
 
-            var resume = Options(Path.Combine(folder, "resumed"), 6);
+            var resume = Options(Path.Combine(folder, "resumed"), 6, averagingHalfLife);
             resume.ResumeFrom = interrupted.CheckpointFolder;
             var resumed = new MLContext(1).Deep().Regression.Mlp(resume).Fit(data);
             CollectionAssert.AreEqual(Scores(whole, data), Scores(resumed, data), "same weights as the uninterrupted run");
