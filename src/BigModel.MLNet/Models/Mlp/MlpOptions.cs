@@ -12,9 +12,15 @@ public sealed class MlpOptions : TrainingOptions
     /// (<see cref="TrainingOptions.EarlyStoppingPatience"/>). On the shared tabular datasets this beat training on every
     /// row for all epochs (docs/quality.md). Validation data passed to <c>Fit</c>, or a
     /// <see cref="TrainingOptions.ValidationColumnName"/>, replaces the held-out tenth; to train on every row for every
-    /// epoch, call <see cref="TrainingOptionsExtensions.OnEveryRow{T}(T)"/>.
+    /// epoch, call <see cref="TrainingOptionsExtensions.OnEveryRow{T}(T)"/>. The weights are averaged over about the
+    /// last epoch's steps (<see cref="TrainingOptions.WeightAveragingHalfLife"/> = 1), which steadied the shared
+    /// regression sets most (docs/benchmarks.md).
     /// </summary>
-    public MlpOptions() => EarlyStoppingPatience = 5;
+    public MlpOptions()
+    {
+        EarlyStoppingPatience = 5;
+        WeightAveragingHalfLife = 1;
+    }
 
     /// <inheritdoc />
     [Range(0.0, 0.5, init: 0.1)]
