@@ -7,11 +7,15 @@ namespace BigModel.MLNet.Tests.Engine;
 [TestClass]
 public class TrainingLoopTests
 {
-    /// <summary>Regression on y = sin(3x₀) + x₁²: needs the hidden layer to be learned.</summary>
+    /// <summary>
+    /// Regression on two features uniform in [-1, 1]: by default y = sin(3x₀) + x₁², which needs the hidden layer to be
+    /// learned; or another <paramref name="target"/>, with uniform noise of amplitude <paramref name="noise"/> added.
+    /// </summary>
     private sealed class Problem : IDisposable
     {
-        public Problem(int rows, int seed, int batchSize = 32)
+        public Problem(int rows, int seed, int batchSize = 32, Func<float, float, float>? target = null, double noise = 0)
         {
+            target ??= (x0, x1) => MathF.Sin(3 * x0) + x1 * x1;
             // Generated in C#: TorchSharp arithmetic with C# numbers makes temporary scalars (see Engine/Scalars.cs).
             var random = new Random(seed);
             var x = new float[rows * 2];
@@ -20,7 +24,9 @@ public class TrainingLoopTests
             {
                 x[2 * i] = (float)(random.NextDouble() * 2 - 1);
                 x[2 * i + 1] = (float)(random.NextDouble() * 2 - 1);
-                y[i] = MathF.Sin(3 * x[2 * i]) + x[2 * i + 1] * x[2 * i + 1];
+                y[i] = target(x[2 * i], x[2 * i + 1]);
+                if (noise > 0)
+                    y[i] += (float)(noise * (random.NextDouble() * 2 - 1));
             }
             using var inputs = tensor(x, [rows, 2]);
             using var targets = tensor(y, [rows]);
@@ -151,25 +157,10 @@ public class TrainingLoopTests
     {
         // Linear data with noisy labels: SGD at a constant rate in batches of 4 ends wherever its last steps threw
         // it; the average of those steps sits nearer the true weights, which the noise-free validation rows measure.
-        InMemoryBatchSource Linear(int rows, int seed, double noise)
-        {
-            var random = new Random(seed);
-            var x = new float[rows * 2];
-            var y = new float[rows];
-            for (int i = 0; i < rows; i++)
-            {
-                x[2 * i] = (float)(random.NextDouble() * 2 - 1);
-                x[2 * i + 1] = (float)(random.NextDouble() * 2 - 1);
-                y[i] = 2 * x[2 * i] - x[2 * i + 1] + (float)(noise * (random.NextDouble() * 2 - 1));
-            }
-            using var inputs = tensor(x, [rows, 2]);
-            using var targets = tensor(y, [rows]);
-            return new InMemoryBatchSource(inputs, targets, batchSize: 4);
-        }
         double ExcessLoss(double? halfLife)
         {
-            using var train = Linear(512, 1, noise: 1);
-            using var validation = Linear(256, 2, noise: 0);
+            using var train = new Problem(512, 1, batchSize: 4, target: (x0, x1) => 2 * x0 - x1, noise: 1);
+            using var validation = new Problem(256, 2, target: (x0, x1) => 2 * x0 - x1);
             manual_seed(1);
             var network = TrainableNetwork.From(nn.Sequential(nn.Linear(2, 1)));
             var options = new TrainingOptions
@@ -177,8 +168,8 @@ public class TrainingLoopTests
                 Epochs = 5, LearningRate = 0.1, Optimizer = OptimizerKind.Sgd, Schedule = LearningRateSchedule.Constant,
                 MinimumStepsPerEpoch = 0, WeightAveragingHalfLife = halfLife,
             };
-            var history = new TrainingLoop(options, new SquaredError(), TrainingContext.Cpu(1)).Run(network, train, validation);
-            Assert.AreEqual(history.Epochs[^1].ValidationLoss!.Value, ValidationLoss(network, validation), 1e-6,
+            var history = new TrainingLoop(options, new SquaredError(), TrainingContext.Cpu(1)).Run(network, train.Source, validation.Source);
+            Assert.AreEqual(history.Epochs[^1].ValidationLoss!.Value, ValidationLoss(network, validation.Source), 1e-6,
                 "the trained network is the one validated");
             return history.Epochs[^1].ValidationLoss!.Value;
         }
