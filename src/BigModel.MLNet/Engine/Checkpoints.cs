@@ -9,6 +9,7 @@ internal readonly record struct RunState(int Seed, int Epoch = 0, long Step = 0,
 /// <summary>Writes a training run into a <see cref="Checkpoint"/> and puts one back into a run.</summary>
 internal static class Checkpoints
 {
+    private const string BestPrefix = "best/";
     private const string AveragePrefix = "average/";
 
     public static string Write(string folder, RunState state, nn.Module module, Optimizer optimizer, EarlyStopping? earlyStopping,
@@ -22,7 +23,7 @@ internal static class Checkpoints
             tensors[name] = value;
         var saved = earlyStopping?.Save();
         foreach (var (name, value) in saved?.Weights ?? new Dictionary<string, Tensor>())
-            tensors[$"best/{name}"] = value;
+            tensors[$"{BestPrefix}{name}"] = value;
         foreach (var (name, value) in average?.Save() ?? [])
             tensors[$"{AveragePrefix}{name}"] = value;
         return new Checkpoint
@@ -41,10 +42,8 @@ internal static class Checkpoints
         var names = NamesOf(module);
         optimizer.Restore(checkpoint.OptimizerSteps, checkpoint.Tensors, p => names[p]);
         if (earlyStopping is not null && checkpoint.EarlyStopping is { } state)
-            earlyStopping.Restore(state, checkpoint.Tensors.Where(t => t.Key.StartsWith("best/", StringComparison.Ordinal))
-                .ToDictionary(t => t.Key["best/".Length..], t => t.Value));
-        average?.Restore(checkpoint.Tensors.Where(t => t.Key.StartsWith(AveragePrefix, StringComparison.Ordinal))
-            .ToDictionary(t => t.Key[AveragePrefix.Length..], t => t.Value));
+            earlyStopping.Restore(state, Under(checkpoint, BestPrefix));
+        average?.Restore(Under(checkpoint, AveragePrefix));
         history.AddRange(checkpoint.History);
         context.Log($"Resuming from '{path}' after epoch {checkpoint.Epoch}" +
             (checkpoint.Seed == context.Seed ? "." : $" (with the random streams of its seed, {checkpoint.Seed})."));
@@ -72,6 +71,10 @@ internal static class Checkpoints
             value.copy_(saved);
         }
     }
+
+    /// <summary>The checkpoint's tensors whose names start with <paramref name="prefix"/>, by the rest of their names.</summary>
+    private static Dictionary<string, Tensor> Under(Checkpoint checkpoint, string prefix) =>
+        checkpoint.Tensors.Where(t => t.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(t => t.Key[prefix.Length..], t => t.Value);
 
     private static Dictionary<Parameter, string> NamesOf(nn.Module module) =>
         module.named_parameters().ToDictionary(p => p.parameter, p => p.name, new ReferenceComparer());

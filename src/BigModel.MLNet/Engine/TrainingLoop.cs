@@ -80,7 +80,6 @@ public sealed class TrainingLoop
         using var average = _options.WeightAveragingHalfLife is { } halfLife
             ? new WeightAverage(network.Module, halfLife * training.BatchesPerEpoch)
             : null;
-        _average = average;
         if (_options.ResumeFrom is { } resume)
             run = Checkpoints.Resume(resume, network.Module, optimizer, earlyStopping, average, epochs, _context);
         _statisticsDraws = run.StatisticsDraws;
@@ -97,7 +96,7 @@ public sealed class TrainingLoop
             Freeze(groups, epoch);
             var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
             progress.StartEpoch(epoch);
-            var (loss, rows, feedWait) = TrainEpoch(network, health, optimizer, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, progress, epoch, ref step);
+            var (loss, rows, feedWait) = TrainEpoch(network, health, optimizer, average, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, progress, epoch, ref step);
             average?.SwapIn(); // validation, batch-norm statistics and early stopping see the averaged weights
             if (recomputeNorms && (validation is not null || epoch == _options.Epochs))
                 RecomputeBatchNorm(network, training);
@@ -133,9 +132,6 @@ public sealed class TrainingLoop
 
     private long _statisticsDraws;
 
-    /// <summary>The run's weight average, when <see cref="TrainingOptions.WeightAveragingHalfLife"/> asks for one.</summary>
-    private WeightAverage? _average;
-
     /// <summary>The run's seed: the context's, or the resumed checkpoint's.</summary>
     private int _seed;
 
@@ -157,7 +153,7 @@ public sealed class TrainingLoop
     /// accumulates on the device.
     /// </summary>
     private (double Loss, long Rows, TimeSpan FeedWait) TrainEpoch(TrainableNetwork network, NetworkHealth health, Optimizer optimizer,
-        IEnumerable<TensorBatch> batches, Tensor? classWeights, LearningRateScheduler schedule, ProgressReporter progress, int epoch, ref long step)
+        WeightAverage? average, IEnumerable<TensorBatch> batches, Tensor? classWeights, LearningRateScheduler schedule, ProgressReporter progress, int epoch, ref long step)
     {
         network.Module.train();
         using var totals = new RunningTotals(_context.Device);
@@ -167,7 +163,7 @@ public sealed class TrainingLoop
         {
             health.CheckBatch(read, _options.BatchSize);
             totals.AddLoss(TrainStep(network, optimizer, read, classWeights, schedule.RateAt(step), step), read.DataRows);
-            _average?.Update(step);
+            average?.Update(step);
             step++;
             progress.Batch(++batch, totals);
         }

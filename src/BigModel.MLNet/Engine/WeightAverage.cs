@@ -33,17 +33,20 @@ internal sealed class WeightAverage : IDisposable
     {
         double decay = Math.Min(_decay, (1.0 + step) / (10.0 + step));
         using var _ = no_grad();
+        // Scalars kept alive by the using, made once per step: an implicit one per call could be finalised mid-call
+        // (see Scalars), and lerp_ would turn a number into a new tensor for every weight.
+        using var keep = decay.ToScalar();
+        using var take = (1 - decay).ToScalar();
         foreach (var (_, live, average) in _weights)
-            average.lerp_(live, 1 - decay);
+            average.mul_(keep).add_(live, take);
     }
 
     /// <summary>Puts the average into the module, keeping the live weights aside for <see cref="SwapOut"/>.</summary>
     public void SwapIn()
     {
-        using var _ = no_grad();
-        _parked = _weights.Select(w => w.Live.detach().clone().DetachFromDisposeScope()).ToList();
-        foreach (var (_, live, average) in _weights)
-            live.copy_(average);
+        using (no_grad())
+            _parked = _weights.Select(w => w.Live.detach().clone().DetachFromDisposeScope()).ToList();
+        KeepAverage();
     }
 
     /// <summary>Puts the live weights back after <see cref="SwapIn"/>, so training continues from them.</summary>
@@ -57,11 +60,12 @@ internal sealed class WeightAverage : IDisposable
         DisposeParked();
     }
 
-    /// <summary>Leaves the average in the module for good (the end of training).</summary>
+    /// <summary>Copies the average into the module: the weights a run without early stopping ends with.</summary>
     public void KeepAverage()
     {
-        SwapIn();
-        DisposeParked();
+        using var _ = no_grad();
+        foreach (var (_, live, average) in _weights)
+            live.copy_(average);
     }
 
     /// <summary>The average by parameter name, for checkpoints.</summary>
