@@ -158,7 +158,7 @@ public class TrainingOptions
     /// that step's noise. Costs one copy of the weights and an update per step. Null trains without it. With batch
     /// normalisation, leave <see cref="RecomputeBatchNormStatistics"/> on so that the statistics fit the average.
     /// </summary>
-    public double? WeightAveragingHalfLife { get; set; }
+    public virtual double? WeightAveragingHalfLife { get; set; }
 
     /// <summary>
     /// On small data, batches shrink (down to 8 rows, never above <see cref="BatchSize"/>) so that every epoch has at

@@ -12,7 +12,7 @@ namespace BigModel.MLNet.Tests.Models;
 public class OptionsSearchSpaceTests
 {
     [TestMethod]
-    [DataRow(typeof(MlpOptions), new[] { "Epochs", "BatchSize", "LearningRate", "WeightDecay", "DropoutRate" })]
+    [DataRow(typeof(MlpOptions), new[] { "Epochs", "BatchSize", "LearningRate", "WeightDecay", "DropoutRate", "WeightAveragingHalfLife" })]
     [DataRow(typeof(CnnOptions), new[] { "Epochs", "LearningRate", "ProbeEpochs", "BackboneLearningRateScale" })]
     [DataRow(typeof(RecommenderOptions), new[] { "Epochs", "LearningRate" })]
     [DataRow(typeof(TextClassifierOptions), new[] { "Epochs", "BatchSize", "LearningRate", "WeightDecay", "MaxLength", "Dropout", "FrozenLayers" })]

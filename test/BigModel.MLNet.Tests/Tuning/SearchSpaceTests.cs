@@ -25,6 +25,20 @@ public class SearchSpaceTests
     }
 
     [TestMethod]
+    public void AnOptionalRangeTakesSampledValuesAndAnAddedOffChoice()
+    {
+        var space = SearchSpace.For<MlpOptions>();
+        var halfLife = (RangeParameter)space["WeightAveragingHalfLife"];
+        Assert.IsTrue(halfLife.LogScale && !halfLife.IsInteger);
+        var options = new MlpOptions();
+        SearchSpace.Apply(options, space.Sample(new Random(3)));
+        Assert.IsTrue(options.WeightAveragingHalfLife is >= 0.25 and <= 4.0, $"sampled {options.WeightAveragingHalfLife}");
+
+        SearchSpace.Apply(options, space.Choose("WeightAveragingHalfLife", (object?)null).Defaults());
+        Assert.IsNull(options.WeightAveragingHalfLife, "a null choice trains without the average");
+    }
+
+    [TestMethod]
     public void LogScaleSamplingCoversEveryDecadeAlike()
     {
         var rate = (RangeParameter)SearchSpace.For<MlpOptions>()["LearningRate"];

@@ -13,18 +13,20 @@ public sealed class MlpOptions : TrainingOptions
     /// row for all epochs (docs/quality.md). Validation data passed to <c>Fit</c>, or a
     /// <see cref="TrainingOptions.ValidationColumnName"/>, replaces the held-out tenth; to train on every row for every
     /// epoch, call <see cref="TrainingOptionsExtensions.OnEveryRow{T}(T)"/>. The weights are averaged over about the
-    /// last epoch's steps (<see cref="TrainingOptions.WeightAveragingHalfLife"/> = 1), which steadied the shared
-    /// regression sets most (docs/benchmarks.md).
+    /// last epoch's steps (<see cref="WeightAveragingHalfLife"/> = 1), which steadied the shared regression sets most
+    /// (docs/benchmarks.md).
     /// </summary>
-    public MlpOptions()
-    {
-        EarlyStoppingPatience = 5;
-        WeightAveragingHalfLife = 1;
-    }
+    public MlpOptions() => EarlyStoppingPatience = 5;
 
     /// <inheritdoc />
     [Range(0.0, 0.5, init: 0.1)]
     public override double ValidationFraction { get; set; } = 0.1;
+
+    /// <inheritdoc />
+    /// <remarks>Searched from a quarter of an epoch to four epochs; a search that should also try training without the
+    /// average can add the choice, e.g. <c>space.Choose(nameof(WeightAveragingHalfLife), 1.0, null)</c>.</remarks>
+    [Range(0.25, 4.0, init: 1.0, logBase: true)]
+    public override double? WeightAveragingHalfLife { get; set; } = 1;
 
     /// <summary>The label column: <c>Single</c> for regression, <c>Boolean</c> for binary, a key for multiclass.</summary>
     public string LabelColumnName { get; set; } = "Label";
