@@ -72,8 +72,8 @@ public class TabularMlpTests
         using var encoded = encoding.call(input);
         CollectionAssert.AreEqual(new[] { 1f, 0.5f, 0, -1, 0, 0, 1, 1, 2 }, encoded.data<float>().ToArray());
 
-        var fitted = BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(
-            new MLContext().Data.LoadFromEnumerable(Enumerable.Range(0, 101).Select(i => new SyntheticTabular.Row { Numbers = [i, i % 2] })), "Numbers", bins: 4);
+        using var fitted = BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(
+            new MLContext().Data.LoadFromEnumerable(Enumerable.Range(0, 101).Select(i => new SyntheticTabular.Row { Numbers = [i, i % 2] })), "Numbers", bins: 4)!;
         Assert.AreEqual(4 + 1, fitted.Width, "quartile bins for 0..100, one bin for the 0/1 feature");
     }
 
@@ -83,7 +83,7 @@ public class TabularMlpTests
         // 900 zeros and 100 values 1..100 (a capital-gain column): plain quartiles are all 0 but the last, which would
         // leave one bin for the whole non-zero range; the rows off the heavy value get quartiles of their own.
         var rows = Enumerable.Range(0, 1000).Select(i => new SyntheticTabular.Row { Numbers = [i < 900 ? 0 : i - 899, 1] });
-        using var fitted = BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(new MLContext().Data.LoadFromEnumerable(rows), "Numbers", bins: 4);
+        using var fitted = BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(new MLContext().Data.LoadFromEnumerable(rows), "Numbers", bins: 4)!;
         Assert.AreEqual(5, fitted.Width, "edges 0, 1, 26, 51, 75, 100");
         using var input = TorchSharp.torch.tensor(new float[] { 0, 1, 40, 1, 100, 1 }, [3, 2]);
         using var encoded = fitted.call(input);
@@ -91,6 +91,50 @@ public class TabularMlpTests
         CollectionAssert.AreEqual(new[] { 0f, 0, 0, 0, 0 }, bins[..5], "zero sits at the first edge");
         CollectionAssert.AreEqual(new[] { 1f, 1, 0.56f, 0, 0 }, bins[5..10].Select(b => MathF.Round(b, 2)).ToArray(), "40 lies inside the third bin");
         CollectionAssert.AreEqual(new[] { 1f, 1, 1, 1, 1 }, bins[10..], "100 fills every bin");
+    }
+
+    [TestMethod]
+    public void ManyFeaturesShareTheEncodingsWidthAndTooManyKeepOnlyTheirStandardisedValues()
+    {
+        static IDataView Features(int width) => Wide.Data(width, rows: 100);
+        const int most = BigModel.MLNet.Models.PiecewiseLinearEncoding.MaxWidth;
+
+        using var few = BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(Features(100), "Features", bins: 32)!;
+        Assert.AreEqual(100 * 32, few.Width, "within the limit every feature keeps its 32 bins");
+        using var many = BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(Features(400), "Features", bins: 32)!;
+        Assert.AreEqual(400 * 16, many.Width, $"400 × 32 bins pass {most} values: 16 each");
+        Assert.IsNull(BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(Features(most), "Features", bins: 32), "even 2 bins each are too many");
+
+        // The MLP still trains on such data, on the standardised values.
+        var ml = new MLContext(1);
+        var model = ml.Deep().Regression.Mlp(new MlpOptions { LabelColumnName = "Label", Epochs = 1 }).Fit(Features(most));
+        Assert.IsTrue(ml.Data.CreateEnumerable<Wide.Scored>(model.Transform(Features(most)), false).All(r => float.IsFinite(r.Score)));
+    }
+
+    /// <summary>Rows of <c>width</c> features, feature j of row i being (7i + j) mod 100 (100 distinct values each), and a label.</summary>
+    private static class Wide
+    {
+        public sealed class Row
+        {
+            public float[] Features { get; set; } = [];
+            public float Label { get; set; }
+        }
+
+        public sealed class Scored
+        {
+            public float Score { get; set; }
+        }
+
+        public static IDataView Data(int width, int rows)
+        {
+            var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(Row));
+            schema[nameof(Row.Features)].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, width);
+            var data = Enumerable.Range(0, rows).Select(i => new Row
+            {
+                Features = Enumerable.Range(0, width).Select(j => (float)((7 * i + j) % 100)).ToArray(), Label = i,
+            });
+            return new MLContext().Data.LoadFromEnumerable(data.ToList(), schema);
+        }
     }
 
     [TestMethod]

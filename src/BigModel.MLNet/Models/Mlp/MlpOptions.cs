@@ -46,8 +46,10 @@ public sealed class MlpOptions : TrainingOptions
     /// </summary>
     public NumericEncoding NumericEncoding { get; set; } = NumericEncoding.QuantileBins;
 
-    /// <summary>With <see cref="Mlp.NumericEncoding.QuantileBins"/>: bins per numeric feature (fewer for features with
-    /// fewer distinct values).</summary>
+    /// <summary>With <see cref="Mlp.NumericEncoding.QuantileBins"/>: the most bins per numeric feature (fewer for features
+    /// with fewer distinct values). Wide vectors get fewer: the bins of all features together stay within 8,192 values
+    /// (every feature's bins halve until they fit), and a vector too wide for 2 bins a feature (thousands of features,
+    /// such as a bag of words) keeps its standardised values only.</summary>
     [Range(2, 128, init: 32, logBase: true)]
     public int QuantileBins { get; set; } = 32;
 
