@@ -93,7 +93,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             (augment is null ? "." : ", training batches augmented."));
 
         // Initial weights come from the run's own random stream (TorchRandom): concurrent fits stay reproducible.
-        using var network = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData)));
+        using var network = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData, services.Info)));
         if (_spec.VerifyExportBeforeTraining)
             NetworkExport.ToOnnx(network, inputs, task); // a layer without ONNX export fails now, not after every epoch
         TrainingHistory history;

@@ -66,18 +66,24 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
     /// merge, so a 0/1 feature gets one bin; values holding more than one bin's share of the rows add the quantiles of
     /// the other rows), from at most 100,000 rows of <paramref name="data"/>. When the bins would pass
     /// <see cref="MaxWidth"/> values, every feature gets half as many, down to 2; null when even that is too wide.
+    /// Either is told to <paramref name="log"/>, since it overrides the bins the options asked for.
     /// </summary>
-    public static PiecewiseLinearEncoding? Fit(IDataView data, string column, int bins)
+    public static PiecewiseLinearEncoding? Fit(IDataView data, string column, int bins, Action<string>? log = null)
     {
         var values = ValuesBySlot(data, column);
         foreach (var list in values)
             list.Sort();
-        for (; bins >= 2; bins /= 2)
+        for (int tried = bins; tried >= 2; tried /= 2)
         {
-            var edges = values.Select(v => Quantiles(v, bins)).ToList();
-            if (edges.Sum(e => Math.Max(0, e.Length - 1)) <= MaxWidth)
-                return new PiecewiseLinearEncoding(edges);
+            var edges = values.Select(v => Quantiles(v, tried)).ToList();
+            int width = edges.Sum(e => Math.Max(0, e.Length - 1));
+            if (width > MaxWidth)
+                continue;
+            if (tried < bins)
+                log?.Invoke($"Quantile bins: {tried} per feature instead of {bins} for the {values.Length} features of '{column}', which keeps the encoding within {MaxWidth:N0} values ({width:N0}).");
+            return new PiecewiseLinearEncoding(edges);
         }
+        log?.Invoke($"Quantile bins: none for the {values.Length} features of '{column}', which even at 2 per feature pass {MaxWidth:N0} values; they are standardised only.");
         return null;
     }
 

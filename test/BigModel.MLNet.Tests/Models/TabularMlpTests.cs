@@ -105,10 +105,13 @@ public class TabularMlpTests
         Assert.AreEqual(400 * 16, many.Width, $"400 × 32 bins pass {most} values: 16 each");
         Assert.IsNull(BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(Features(most), "Features", bins: 32), "even 2 bins each are too many");
 
-        // The MLP still trains on such data, on the standardised values.
+        // The MLP still trains on such data, on the standardised values, and its log says why it has no bins.
         var ml = new MLContext(1);
+        var log = new List<string>();
+        ml.Log += (_, e) => log.Add(e.RawMessage);
         var model = ml.Deep().Regression.Mlp(new MlpOptions { LabelColumnName = "Label", Epochs = 1 }).Fit(Features(most));
         Assert.IsTrue(ml.Data.CreateEnumerable<Wide.Scored>(model.Transform(Features(most)), false).All(r => float.IsFinite(r.Score)));
+        Assert.IsTrue(log.Any(m => m.Contains($"none for the {most} features of 'Features'")), string.Join("\n", log.Where(m => m.Contains("bins"))));
     }
 
     /// <summary>Rows of <c>width</c> features, feature j of row i being (7i + j) mod 100 (100 distinct values each), and a label.</summary>

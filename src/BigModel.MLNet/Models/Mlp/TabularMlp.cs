@@ -41,7 +41,7 @@ internal sealed class TabularMlp : nn.Module
             standardization = new Standardization(mean, std);
         }
         if (options.NumericEncoding == NumericEncoding.QuantileBins)
-            bins = PiecewiseLinearEncoding.Fit(request.TrainingData, options.FeatureColumnName, options.QuantileBins);
+            bins = PiecewiseLinearEncoding.Fit(request.TrainingData, options.FeatureColumnName, options.QuantileBins, request.Log);
         var categories = request.InputSizes.Skip(1).Select(Embedding).ToArray();
         int inputWidth = request.InputSizes[0] + (bins?.Width ?? 0) + categories.Sum(e => (int)e.weight!.shape[1]);
         var body = MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options);
