@@ -64,7 +64,7 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
     /// <summary>
     /// Bin edges at <paramref name="bins"/> + 1 quantiles of each slot of <paramref name="column"/> (repeated quantiles
     /// merge, so a 0/1 feature gets one bin; values holding more than one bin's share of the rows add the quantiles of
-    /// the other rows), from at most 100,000 rows of <paramref name="data"/>. When the bins would pass
+    /// the other rows), from <paramref name="data"/>'s first rows (<see cref="SampleRows"/>). When the bins would pass
     /// <see cref="MaxWidth"/> values, every feature gets half as many, down to 2; null when even that is too wide.
     /// Either is told to <paramref name="log"/>, since it overrides the bins the options asked for.
     /// </summary>
@@ -87,6 +87,12 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
         return null;
     }
 
+    /// <summary>
+    /// Rows read for the quantiles: 100,000 at most, and fewer for wide vectors, so that the sample stays within 50
+    /// million values (200 MB): a bag of words 50,000 features wide on 100,000 rows would otherwise take 20 GB.
+    /// </summary>
+    internal static int SampleRows(int width) => (int)Math.Clamp(50_000_000L / Math.Max(1, width), 256, 100_000);
+
     private static List<float>[] ValuesBySlot(IDataView data, string column)
     {
         var col = data.Schema[column];
@@ -95,7 +101,7 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
         using var cursor = data.GetRowCursor([col]);
         var getter = cursor.GetGetter<VBuffer<float>>(col);
         VBuffer<float> row = default;
-        for (int n = 0; n < 100_000 && cursor.MoveNext(); n++)
+        for (int n = SampleRows(width); n > 0 && cursor.MoveNext(); n--)
         {
             getter(ref row);
             int slot = 0;
