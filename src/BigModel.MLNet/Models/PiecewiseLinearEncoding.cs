@@ -91,7 +91,7 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
     /// Rows read for the quantiles: 100,000 at most, and fewer for wide vectors, so that the sample stays within 50
     /// million values (200 MB): a bag of words 50,000 features wide on 100,000 rows would otherwise take 20 GB.
     /// </summary>
-    internal static int SampleRows(int width) => (int)Math.Clamp(50_000_000L / Math.Max(1, width), 256, 100_000);
+    private static int SampleRows(int width) => (int)Math.Clamp(50_000_000L / Math.Max(1, width), 256, 100_000);
 
     private static List<float>[] ValuesBySlot(IDataView data, string column)
     {
