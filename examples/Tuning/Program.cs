@@ -148,7 +148,7 @@ void Run<TOptions>(string dataset, string model, MLContext ml, SearchSpace space
     };
     var result = ml.Deep().Tune(options);
     double best = Score(result.BestModel!);
-    Console.WriteLine($"{dataset}: {metric} on test — defaults {defaultMetric:F4}, tuned {best:F4} ({result.BestParameters}); " +
+    Console.WriteLine($"{dataset}: {metric} on test — defaults {defaultMetric:F4}, tuned {best:F4} ({result.BestParameters}, {result.BestStage?.Epochs} epochs); " +
         $"{result.EpochsSpent} epochs spent, {result.EpochsWithoutPruning} without pruning");
 
     double? randomBest = null;
@@ -169,7 +169,7 @@ void Run<TOptions>(string dataset, string model, MLContext ml, SearchSpace space
         trials = result.Trials.Count, pruned_trials = result.Trials.Count(t => t.Status == TrialStatus.Pruned),
         failed_trials = result.Trials.Count(t => t.Status == TrialStatus.Failed), epochs_spent = result.EpochsSpent,
         epochs_without_pruning = result.EpochsWithoutPruning, random_search_same_epochs = randomBest is { } r ? Math.Round(r, 4) : (double?)null,
-        best_parameters = result.BestParameters?.ToString(), minutes = Math.Round(clock.Elapsed.TotalMinutes, 1),
+        best_parameters = result.BestParameters?.ToString(), best_epochs = result.BestStage?.Epochs, minutes = Math.Round(clock.Elapsed.TotalMinutes, 1),
     }));
 
     double Score(ITransformer fitted)

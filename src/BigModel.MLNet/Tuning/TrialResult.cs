@@ -34,7 +34,8 @@ public sealed record TrialResult(int Id, TrialParameters Parameters, IReadOnlyLi
 }
 
 /// <summary>What a tuning run found.</summary>
-public sealed class TuningResult(TuningMetric metric, IReadOnlyList<TrialResult> trials, TrialResult? best, Microsoft.ML.ITransformer? bestModel, int maxEpochs)
+public sealed class TuningResult(TuningMetric metric, IReadOnlyList<TrialResult> trials, TrialResult? best, TrialStage? bestStage,
+    Microsoft.ML.ITransformer? bestModel, int maxEpochs)
 {
     /// <summary>The metric optimised.</summary>
     public TuningMetric Metric { get; } = metric;
@@ -42,16 +43,20 @@ public sealed class TuningResult(TuningMetric metric, IReadOnlyList<TrialResult>
     /// <summary>Every trial, in the order they started.</summary>
     public IReadOnlyList<TrialResult> Trials { get; } = trials;
 
-    /// <summary>The best trial among those trained furthest, or null when none finished a stage.</summary>
+    /// <summary>The trial whose stage validated best (<see cref="BestStage"/>), or null when none finished a stage.</summary>
     public TrialResult? BestTrial { get; } = best;
+
+    /// <summary>The stage that validated best: the best trial after <see cref="TrialStage.Epochs"/> epochs, which may be
+    /// fewer than it went on to train when its later stages validated worse.</summary>
+    public TrialStage? BestStage { get; } = bestStage;
 
     /// <summary>The best trial's values.</summary>
     public TrialParameters? BestParameters => BestTrial?.Parameters;
 
-    /// <summary>The best trial's metric.</summary>
-    public double? BestMetric => BestTrial?.Metric;
+    /// <summary>The best stage's metric.</summary>
+    public double? BestMetric => BestStage?.Metric;
 
-    /// <summary>The best trial's fitted pipeline.</summary>
+    /// <summary>The best stage's fitted pipeline.</summary>
     public Microsoft.ML.ITransformer? BestModel { get; } = bestModel;
 
     /// <summary>Epochs trained by all trials together.</summary>

@@ -38,12 +38,36 @@ public class TunerTests
 
         Assert.IsLessThan(0.7 * baseline, result.BestMetric!.Value, $"tuned RMSE {result.BestMetric:F3} vs default {baseline:F3}");
         Assert.IsGreaterThan(3 * 1e-3, result.BestParameters!.Get<double>("LearningRate"), "a clearly larger rate than the poor default");
-        Assert.AreEqual(TrialStatus.Completed, result.BestTrial!.Status);
+        var stages = result.Trials.SelectMany(t => t.Stages).Where(s => !double.IsNaN(s.Metric)).ToList();
+        Assert.AreEqual(stages.Min(s => s.Metric), result.BestMetric!.Value, "the best stage of any trial");
+        CollectionAssert.Contains(result.BestTrial!.Stages.ToList(), result.BestStage);
         Assert.IsLessThan(0.5 * result.EpochsWithoutPruning, result.EpochsSpent,
             $"ASHA spent {result.EpochsSpent} epochs; training all {result.Trials.Count} trials fully would cost {result.EpochsWithoutPruning}");
         Assert.IsTrue(result.Trials.Any(t => t.Status == TrialStatus.Pruned));
         double reported = ml.Regression.Evaluate(result.BestModel!.Transform(options.ValidationData)).RootMeanSquaredError;
         Assert.AreEqual(result.BestMetric!.Value, reported, 1e-6, "the best model is the best trial's");
+    }
+
+    [TestMethod]
+    public void AnEarlierStageThatValidatedBetterIsTheOneKept()
+    {
+        var ml = new MLContext(1);
+        var options = Options(ml);
+        var pipeline = options.Pipeline;
+        // Every stage after the first trains afresh at a rate too small to learn anything, so it validates worse than
+        // the first stage of a good trial: the tuner must not hand back a promoted trial's longer, worse stage.
+        options.Pipeline = (o, trial) =>
+        {
+            if (o.Epochs > 1)
+                (o.LearningRate, o.ResumeFrom) = (1e-7, null);
+            return pipeline(o, trial);
+        };
+        var result = ml.Deep().Tune(options);
+
+        Assert.IsTrue(result.Trials.Any(t => t.Stages.Count > 1), "some trial was promoted to a longer stage");
+        Assert.AreEqual(1, result.BestStage!.Epochs, string.Join("; ", result.Trials.Select(t => string.Join(" ", t.Stages))));
+        double reported = ml.Regression.Evaluate(result.BestModel!.Transform(options.ValidationData)).RootMeanSquaredError;
+        Assert.AreEqual(result.BestMetric!.Value, reported, 1e-6, "the model is that stage's");
     }
 
     [TestMethod]
