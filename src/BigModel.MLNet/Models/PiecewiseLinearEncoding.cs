@@ -24,7 +24,7 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
     /// <param name="edges">Per feature, its strictly increasing bin edges; fewer than two means the feature gets no bins.</param>
     public PiecewiseLinearEncoding(IReadOnlyList<float[]> edges) : base(nameof(PiecewiseLinearEncoding))
     {
-        var bins = edges.SelectMany((e, f) => Enumerable.Range(0, Math.Max(0, e.Length - 1)).Select(b => (Feature: f, Edges: e, Bin: b))).ToList();
+        var bins = edges.SelectMany((e, f) => Enumerable.Range(0, BinsBetween(e)).Select(b => (Feature: f, Edges: e, Bin: b))).ToList();
         Width = bins.Count;
         feature = tensor(bins.Select(b => (long)b.Feature).ToArray(), [Width]).DetachFromDisposeScope();
         left = tensor(bins.Select(b => b.Edges[b.Bin]).ToArray(), [Width]).DetachFromDisposeScope();
@@ -33,6 +33,9 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
         upper = tensor(bins.Select(b => b.Bin == b.Edges.Length - 2 ? Far : 1f).ToArray(), [Width]).DetachFromDisposeScope();
         RegisterComponents();
     }
+
+    /// <summary>The bins a feature's edges make (none for fewer than two edges).</summary>
+    private static int BinsBetween(float[] edges) => Math.Max(0, edges.Length - 1);
 
     /// <summary>The encoded width: the bins of all features.</summary>
     public int Width { get; }
@@ -76,7 +79,7 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
         for (int tried = bins; tried >= 2; tried /= 2)
         {
             var edges = values.Select(v => Quantiles(v, tried)).ToList();
-            int width = edges.Sum(e => Math.Max(0, e.Length - 1));
+            int width = edges.Sum(BinsBetween);
             if (width > MaxWidth)
                 continue;
             if (tried < bins)

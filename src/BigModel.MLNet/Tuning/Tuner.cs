@@ -28,8 +28,7 @@ internal sealed class Tuner<TOptions>(MLContext context, TuningOptions<TOptions>
 
     private readonly List<Trial> _trials = [];
     private readonly int[] _rungs = Rungs(options);
-    private ITransformer? _bestModel;
-    private (TrialStage? Stage, Trial? Trial) _best;
+    private (TrialStage? Stage, Trial? Trial, ITransformer? Model) _best;
 
     /// <summary>Stage epochs: MinEpochs × η^k up to MaxEpochs (just MaxEpochs without successive halving).</summary>
     private static int[] Rungs(TuningOptions<TOptions> options)
@@ -79,7 +78,7 @@ internal sealed class Tuner<TOptions>(MLContext context, TuningOptions<TOptions>
         var best = _best.Trial is { } b ? results[b.Id - 1] : null;
         services.Info(best is null ? "No trial finished a stage."
             : $"Best: trial {best.Id} ({best.Parameters}) after {_best.Stage!.Epochs} epochs, {options.Metric} {_best.Stage.Metric:G5}.");
-        return new TuningResult(options.Metric, results, best, _best.Stage, _bestModel, options.MaxEpochs);
+        return new TuningResult(options.Metric, results, best, _best.Stage, _best.Model, options.MaxEpochs);
     }
 
     /// <summary>Trains <paramref name="trial"/> up to stage <paramref name="rung"/>; false when cancelled.</summary>
@@ -136,10 +135,8 @@ internal sealed class Tuner<TOptions>(MLContext context, TuningOptions<TOptions>
             (model as IDisposable)?.Dispose();
             return;
         }
-        if (!ReferenceEquals(_bestModel, model))
-            (_bestModel as IDisposable)?.Dispose();
-        _bestModel = model;
-        _best = (stage, trial);
+        (_best.Model as IDisposable)?.Dispose(); // every stage's Fit makes a new model
+        _best = (stage, trial, model);
     }
 
     /// <summary>ASHA's next promotion: from the highest stage down, a trial among the best 1/η there, not promoted yet.</summary>
