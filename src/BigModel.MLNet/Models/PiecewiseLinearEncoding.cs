@@ -69,11 +69,14 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
     /// merge, so a 0/1 feature gets one bin; values holding more than one bin's share of the rows add the quantiles of
     /// the other rows), from <paramref name="data"/>'s first rows (<see cref="SampleRows"/>). When the bins would pass
     /// <see cref="MaxWidth"/> values, every feature gets half as many, down to 2; null when even that is too wide.
-    /// Either is told to <paramref name="log"/>, since it overrides the bins the options asked for.
+    /// Either is told to <paramref name="log"/>, since it overrides the bins the options asked for. With
+    /// <paramref name="slots"/>, only those slots are encoded, in that order.
     /// </summary>
-    public static PiecewiseLinearEncoding? Fit(IDataView data, string column, int bins, Action<string>? log = null)
+    public static PiecewiseLinearEncoding? Fit(IDataView data, string column, int bins, Action<string>? log = null, int[]? slots = null)
     {
         var values = ValuesBySlot(data, column);
+        if (slots is not null)
+            values = slots.Select(s => values[s]).ToArray();
         foreach (var list in values)
             list.Sort();
         for (int tried = bins; tried >= 2; tried /= 2)

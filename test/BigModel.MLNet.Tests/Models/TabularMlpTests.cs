@@ -160,6 +160,74 @@ public class TabularMlpTests
     }
 
     [TestMethod]
+    public void OneHotCategoriesInTheFeatureVectorAreLearnedAsEmbeddings()
+    {
+        // The pipeline a new user writes: the shop one-hot, concatenated with the numbers. The MLP finds the shop's slots
+        // from the annotation OneHotEncoding sets, learns them as an embedding, and encodes only the two numbers.
+        var ml = new MLContext(1);
+        var log = new List<string>();
+        ml.Log += (_, e) => log.Add(e.RawMessage);
+        var rows = SyntheticTabular.Generate(2000, 1);
+        var prepare = ml.Transforms.Categorical.OneHotEncoding("Shop").Append(ml.Transforms.Concatenate("Features", "Numbers", "Shop"))
+            .Fit(ml.Data.LoadFromEnumerable(rows));
+        IDataView Features(IEnumerable<SyntheticTabular.Row> data) => prepare.Transform(ml.Data.LoadFromEnumerable(data));
+        var train = Features(rows);
+        var test = Features(SyntheticTabular.Generate(500, 2));
+        MlpOptions OneHotOptions(bool embed) => new() { LabelColumnName = "Price", EmbedOneHotSlots = embed, Epochs = 25, LearningRate = 3e-3 };
+
+        var estimator = ml.Deep().Regression.Mlp(OneHotOptions(embed: true));
+        var model = estimator.Fit(train);
+        Assert.IsTrue(log.Any(m => m.Contains("'Features': 1 one-hot ranges (6 slots) learned as embeddings, 2 numeric slots")),
+            string.Join("\n", log.Where(m => m.Contains("Features"))));
+        double embedded = Rmse(ml, model, test);
+        double keyed = Rmse(ml, ml.Deep().Regression.Mlp(Options()).Fit(SyntheticTabular.Keyed(ml, rows)),
+            SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(500, 2), rows));
+        Assert.IsLessThan(1.5 * keyed, embedded, $"RMSE {embedded:F0} from one-hot slots, {keyed:F0} from the shop as a key");
+
+        // A shop the encoding never saw sets no slot: it scores, before and after saving (the ONNX graph selects slots too).
+        var unseen = Features([new SyntheticTabular.Row { Numbers = [5000, 600], Shop = "harbour", Price = 3000 }]);
+        Assert.IsTrue(float.IsFinite(ColumnValues.Read(model.Transform(unseen), "Score")[0]));
+        EstimatorConformance.Check(ml, estimator, model, train, test, "Score");
+
+        log.Clear();
+        ml.Deep().Regression.Mlp(OneHotOptions(embed: false)).Fit(train);
+        Assert.IsFalse(log.Any(m => m.Contains("one-hot ranges")), "switched off, every slot is a number");
+    }
+
+    [TestMethod]
+    public void AOneHotEmbeddingGivesEachSetSlotItsRowAndNoSlotZeros()
+    {
+        // Slots 1..3 are one category, 5..6 another; each row's embedding is its set slot's table row, all-zero slots
+        // (an unseen category) give zeros.
+        using var embedding = new BigModel.MLNet.Models.OneHotEmbedding([new(1, 3), new(5, 2)], values => 2);
+        Assert.AreEqual(4, embedding.Width);
+        var tables = embedding.parameters().Select(p => p.data<float>().ToArray()).ToList();
+        using var input = TorchSharp.torch.tensor(new float[]
+        {
+            9, 0, 1, 0, 9, 1, 0,
+            9, 0, 0, 0, 9, 0, 0,
+        }, [2, 7]);
+        using var output = embedding.call(input);
+        var values = output.data<float>().ToArray();
+        CollectionAssert.AreEqual(tables[0][2..4].Concat(tables[1][0..2]).ToArray(), values[..4], "second slot of the first range, first of the second");
+        CollectionAssert.AreEqual(new float[4], values[4..], "no slot set");
+    }
+
+    [TestMethod]
+    public void CategoricalSlotsOutsideTheVectorAreRefusedWithTheColumnsName()
+    {
+        var ml = new MLContext(1);
+        var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(SyntheticTabular.Row));
+        var annotation = new Microsoft.ML.Data.VBuffer<int>(2, [1, 4]);
+        schema[nameof(SyntheticTabular.Row.Numbers)].AddAnnotation("CategoricalSlotRanges", annotation,
+            new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Int32, 2));
+        var data = ml.Data.LoadFromEnumerable(SyntheticTabular.Generate(50, 1), schema);
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.Deep().Regression.Mlp(new MlpOptions { FeatureColumnName = "Numbers", LabelColumnName = "Price", Epochs = 1 }).Fit(data));
+        StringAssert.Contains(error.Message, "'Numbers' declares categorical slots 1..4");
+    }
+
+    [TestMethod]
     public void HuberLossResistsOutliersInTheLabel()
     {
         // 3% of the training prices are wrong by a factor of 50 (typos); the clean test set shows who was misled.

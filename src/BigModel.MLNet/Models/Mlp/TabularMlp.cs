@@ -10,53 +10,85 @@ namespace BigModel.MLNet.Models.Mlp;
 /// <summary>
 /// The MLP preset for tabular data as it is: the numeric feature vector, encoded inside the network from the training
 /// data (<see cref="NumericEncoding"/>: standardised, and by default also piecewise-linear over quantile bins), next to
-/// one learned embedding per categorical key column (entity embeddings), then the hidden layers of
-/// <see cref="MlpNetwork"/>. Key 0 (a category the key mapping never saw) has a row of its own, starting at zero.
+/// one learned embedding per categorical key column and per one-hot range of the vector (entity embeddings,
+/// <see cref="OneHotEmbedding"/>), then the hidden layers of <see cref="MlpNetwork"/>. Key 0 (a category the key
+/// mapping never saw) has a row of its own, starting at zero.
 /// </summary>
 internal sealed class TabularMlp : nn.Module
 {
+    /// <summary>The vector's numeric slots, when some of its slots are one-hot; null when all are numeric.</summary>
+    private readonly Tensor? numeric_slots;
     private readonly Standardization? standardization;
     private readonly PiecewiseLinearEncoding? bins;
+    private readonly OneHotEmbedding? oneHot;
     private readonly ModuleList<Embedding> categories;
     private readonly Sequential body;
 
-    private TabularMlp(Standardization? standardization, PiecewiseLinearEncoding? bins, Embedding[] categories, Sequential body)
+    private TabularMlp(NumericPart numeric, OneHotEmbedding? oneHot, Embedding[] categories, Sequential body)
         : base(nameof(TabularMlp))
     {
-        this.standardization = standardization;
-        this.bins = bins;
+        numeric_slots = numeric.Slots is null ? null : tensor(numeric.Slots.Select(s => (long)s).ToArray()).DetachFromDisposeScope();
+        standardization = numeric.Standardization;
+        bins = numeric.Bins;
+        this.oneHot = oneHot;
         this.categories = nn.ModuleList(categories);
         this.body = body;
         RegisterComponents();
     }
 
+    /// <summary>How the numeric slots are encoded: which slots (null for all), standardised and binned from the training data.</summary>
+    private sealed record NumericPart(int[]? Slots, Standardization? Standardization, PiecewiseLinearEncoding? Bins)
+    {
+        public int Width(int vectorWidth) => (Slots?.Length ?? vectorWidth) + (Bins?.Width ?? 0);
+    }
+
     /// <summary>Builds the network for <paramref name="request"/>: input 0 is the feature vector, the others are keys.</summary>
     public static BuiltNetwork Build(NetworkRequest request, MlpOptions options)
     {
-        Standardization? standardization = null;
-        PiecewiseLinearEncoding? bins = null;
-        if (options.NumericEncoding != NumericEncoding.None)
-        {
-            var (mean, std) = ColumnStatistics.Of(request.TrainingData, options.FeatureColumnName);
-            standardization = new Standardization(mean, std);
-        }
-        if (options.NumericEncoding == NumericEncoding.QuantileBins)
-            bins = PiecewiseLinearEncoding.Fit(request.TrainingData, options.FeatureColumnName, options.QuantileBins, request.Log);
+        int vectorWidth = request.InputSizes[0];
+        var ranges = options.EmbedOneHotSlots
+            ? OneHotEmbedding.RangesOf(request.TrainingData.Schema[options.FeatureColumnName], vectorWidth) : [];
+        var oneHot = ranges.Count == 0 ? null : new OneHotEmbedding(ranges, EmbeddingWidth);
+        var numeric = Numeric(request, options, ranges);
+        if (oneHot is not null)
+            request.Log($"'{options.FeatureColumnName}': {ranges.Count} one-hot ranges ({ranges.Sum(r => r.Count)} slots) learned as embeddings, {numeric.Slots!.Length} numeric slots.");
         var categories = request.InputSizes.Skip(1).Select(Embedding).ToArray();
-        int inputWidth = request.InputSizes[0] + (bins?.Width ?? 0) + categories.Sum(e => (int)e.weight!.shape[1]);
+        int inputWidth = numeric.Width(vectorWidth) + (oneHot?.Width ?? 0) + categories.Sum(e => (int)e.weight!.shape[1]);
         var body = MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options);
-        var network = new TabularMlp(standardization, bins, categories, body);
+        var network = new TabularMlp(numeric, oneHot, categories, body);
         return new BuiltNetwork(new TrainableNetwork(network, network.Forward), network.ExportOnnx);
     }
 
+    /// <summary>The numeric slots (those outside <paramref name="oneHot"/>) and their encoding, fitted to the training data.</summary>
+    private static NumericPart Numeric(NetworkRequest request, MlpOptions options, IReadOnlyList<SlotRange> oneHot)
+    {
+        int[]? slots = null;
+        if (oneHot.Count > 0)
+        {
+            var categorical = oneHot.SelectMany(r => Enumerable.Range(r.Start, r.Count)).ToHashSet();
+            slots = Enumerable.Range(0, request.InputSizes[0]).Where(s => !categorical.Contains(s)).ToArray();
+        }
+        if (slots is { Length: 0 } || options.NumericEncoding == NumericEncoding.None)
+            return new NumericPart(slots, null, null);
+        var (mean, std) = ColumnStatistics.Of(request.TrainingData, options.FeatureColumnName);
+        var standardization = slots is null ? new Standardization(mean, std)
+            : new Standardization(slots.Select(s => mean[s]).ToArray(), slots.Select(s => std[s]).ToArray());
+        var bins = options.NumericEncoding == NumericEncoding.QuantileBins
+            ? PiecewiseLinearEncoding.Fit(request.TrainingData, options.FeatureColumnName, options.QuantileBins, request.Log, slots)
+            : null;
+        return new NumericPart(slots, standardization, bins);
+    }
+
     /// <summary>
-    /// An embedding for a key of <paramref name="keys"/> values (plus key 0), of fastai's width rule
-    /// min(600, round(1.6 · n^0.56)): 2 values get 2 dimensions, 16 get 7, 40 get 13.
+    /// fastai's embedding width for a category of <paramref name="values"/> values plus one for the unknown:
+    /// min(600, round(1.6 · n^0.56)), so 2 values get 2 dimensions, 16 get 7, 40 get 13.
     /// </summary>
+    private static int EmbeddingWidth(int values) => (int)Math.Min(600, Math.Round(1.6 * Math.Pow(values + 1, 0.56)));
+
+    /// <summary>An embedding for a key of <paramref name="keys"/> values, plus key 0 (<see cref="EmbeddingWidth"/> wide).</summary>
     private static Embedding Embedding(int keys)
     {
-        int width = (int)Math.Min(600, Math.Round(1.6 * Math.Pow(keys + 1, 0.56)));
-        var table = nn.Embedding(keys + 1, width);
+        var table = nn.Embedding(keys + 1, EmbeddingWidth(keys));
         using var _ = no_grad();
         nn.init.normal_(table.weight!, 0, 0.01);
         using var unknown = table.weight![0];
@@ -67,10 +99,17 @@ internal sealed class TabularMlp : nn.Module
     public Tensor Forward(IReadOnlyList<Tensor> inputs)
     {
         using var scope = NewDisposeScope();
-        var numbers = inputs[0];
-        var parts = new List<Tensor> { standardization is null ? numbers : standardization.call(numbers) };
-        if (bins is not null)
-            parts.Add(bins.call(numbers));
+        var vector = inputs[0];
+        var parts = new List<Tensor>();
+        if (numeric_slots is null || numeric_slots.shape[0] > 0)
+        {
+            var numbers = numeric_slots is null ? vector : vector.index_select(1, numeric_slots);
+            parts.Add(standardization is null ? numbers : standardization.call(numbers));
+            if (bins is not null)
+                parts.Add(bins.call(numbers));
+        }
+        if (oneHot is not null)
+            parts.Add(oneHot.call(vector));
         for (int i = 0; i < categories.Count; i++)
             parts.Add(categories[i].call(inputs[i + 1]));
         var joined = parts.Count == 1 ? parts[0] : cat(parts, 1);
@@ -79,10 +118,18 @@ internal sealed class TabularMlp : nn.Module
 
     public string ExportOnnx(OnnxGraph graph, IReadOnlyList<string> inputs)
     {
-        string numbers = inputs[0];
-        var parts = new List<string> { standardization is null ? numbers : LayerExporter.Export(graph, standardization, numbers) };
-        if (bins is not null)
-            parts.Add(LayerExporter.Export(graph, bins, numbers));
+        string vector = inputs[0];
+        var parts = new List<string>();
+        if (numeric_slots is null || numeric_slots.shape[0] > 0)
+        {
+            string numbers = numeric_slots is null ? vector
+                : graph.AddNode("Gather", [vector, graph.AddInitializer("numeric_slots", numeric_slots.data<long>().ToArray(), numeric_slots.shape)], null, OnnxAttribute.Of("axis", 1L));
+            parts.Add(standardization is null ? numbers : LayerExporter.Export(graph, standardization, numbers));
+            if (bins is not null)
+                parts.Add(LayerExporter.Export(graph, bins, numbers));
+        }
+        if (oneHot is not null)
+            parts.Add(LayerExporter.Export(graph, oneHot, vector));
         for (int i = 0; i < categories.Count; i++)
         {
             var table = categories[i].weight!;
