@@ -18,24 +18,27 @@ var clock = Stopwatch.StartNew();
 var report = new Report();
 var ml = new MLContext(seed: 1);
 
-var suites = new (string Name, Action Run)[]
+// Each suite with the folder its data is read from: ../shared/data/<name> unless given.
+var suites = new (string Name, Action Run, string? Folder)[]
 {
-    ("taxi-fare", () => TabularSuite.Run(TabularData.TaxiFare(ml, quick ? 5_000 : null), report)),
-    ("california-housing", () => TabularSuite.Run(TabularData.CaliforniaHousing(ml), report)),
-    ("wine-quality-red", () => TabularSuite.Run(TabularData.WineQuality(ml), report)),
-    ("adult-census-income", () => TabularSuite.Run(TabularData.AdultIncome(ml), report)),
-    ("flowers-small", () => ImageSuite.Run("flowers-small", ExampleArguments.SharedData("flowers-small"), 224, 64, quick, report)),
-    ("sign-language-digits", () => ImageSuite.Run("sign-language-digits", ExampleArguments.SharedData("sign-language-digits"), 128, 64, quick, report)),
-    ("sentiment-yelp", () => TextSuite.Yelp(report, quick)),
-    ("wikipedia-detox-250", () => TextSuite.Detox(report, quick)),
-    ("github-issues-corefx", () => TextSuite.GitHubIssues(report, quick)),
-    ("movietweetings-100k", () => RecommenderSuite.Run(report, quick)),
+    ("taxi-fare", () => TabularSuite.Run(TabularData.TaxiFare(ml, quick ? 5_000 : null), report), null),
+    ("california-housing", () => TabularSuite.Run(TabularData.CaliforniaHousing(ml), report), null),
+    ("wine-quality-red", () => TabularSuite.Run(TabularData.WineQuality(ml), report), null),
+    ("adult-census-income", () => TabularSuite.Run(TabularData.AdultIncome(ml), report), null),
+    ("fashion-mnist", () => FashionSuite.Run(quick, report), FashionSuite.Folder),
+    ("flowers-small", () => ImageSuite.Run("flowers-small", ExampleArguments.SharedData("flowers-small"), 224, 64, quick, report), null),
+    ("sign-language-digits", () => ImageSuite.Run("sign-language-digits", ExampleArguments.SharedData("sign-language-digits"), 128, 64, quick, report), null),
+    ("sentiment-yelp", () => TextSuite.Yelp(report, quick), null),
+    ("wikipedia-detox-250", () => TextSuite.Detox(report, quick), null),
+    ("github-issues-corefx", () => TextSuite.GitHubIssues(report, quick), null),
+    ("movietweetings-100k", () => RecommenderSuite.Run(report, quick), null),
 };
-foreach (var (name, run) in suites.Where(s => selected is null || selected.Contains(s.Name)))
+foreach (var (name, run, folder) in suites.Where(s => selected is null || selected.Contains(s.Name)))
 {
-    if (!Directory.Exists(ExampleArguments.SharedData(name)))
+    string data = folder ?? ExampleArguments.SharedData(name);
+    if (!Directory.Exists(data))
     {
-        Console.WriteLine($"== {name} skipped: its data is expected in {ExampleArguments.SharedData(name)}");
+        Console.WriteLine($"== {name} skipped: its data is expected in {data}");
         continue;
     }
     Console.WriteLine($"== {name}");
