@@ -94,6 +94,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
 
         // Initial weights come from the run's own random stream (TorchRandom): concurrent fits stay reproducible.
         using var network = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData, services.Info)));
+        services.Info($"{_spec.Name}: {network.Network.Module.parameters().Sum(p => p.numel()):N0} parameters.");
         if (_spec.VerifyExportBeforeTraining)
             NetworkExport.ToOnnx(network, inputs, task); // a layer without ONNX export fails now, not after every epoch
         TrainingHistory history;

@@ -201,6 +201,24 @@ public class TabularMlpTests
     }
 
     [TestMethod]
+    public void AnEmbeddingIsNeverWiderThanTheLayerThatReadsIt()
+    {
+        // The shop hashed into 4,096 one-hot slots: fastai's rule would give 169 dimensions, but the first hidden layer
+        // has 128 units, so the table is 4,096 × 128. The log counts the parameters.
+        var ml = new MLContext(1);
+        var log = new List<string>();
+        ml.Log += (_, e) => log.Add(e.RawMessage);
+        var data = ml.Transforms.Categorical.OneHotHashEncoding("Shop", numberOfBits: 12)
+            .Fit(ml.Data.LoadFromEnumerable(SyntheticTabular.Generate(200, 1))).Transform(ml.Data.LoadFromEnumerable(SyntheticTabular.Generate(200, 1)));
+        ml.Deep().Regression.Mlp(new MlpOptions { LabelColumnName = "Price", FeatureColumnName = "Shop", Epochs = 1 }).Fit(data);
+        long expected = 4_096 * 128 + (128 * 128 + 128) + (128 * 64 + 64) + (64 + 1);
+        Assert.IsTrue(log.Any(m => m == $"MlpRegression: {expected:N0} parameters."), string.Join("\n", log.Where(m => m.Contains("parameters"))));
+
+        Assert.AreEqual(13, BigModel.MLNet.Models.Mlp.TabularMlp.EmbeddingWidth(40, reader: 128), "fastai's width below the cap");
+        Assert.AreEqual(600, BigModel.MLNet.Models.Mlp.TabularMlp.EmbeddingWidth(1_000_000, reader: 1_024), "fastai's own cap");
+    }
+
+    [TestMethod]
     public void AOneHotEmbeddingGivesEachSetSlotItsRowAndNoSlotZeros()
     {
         // Slots 1..3 are one category, 5..6 another; each row's embedding is its set slot's table row, all-zero slots

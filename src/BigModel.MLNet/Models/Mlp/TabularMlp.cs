@@ -48,11 +48,14 @@ internal sealed class TabularMlp : nn.Module
         int vectorWidth = request.InputSizes[0];
         var ranges = options.EmbedOneHotSlots
             ? OneHotEmbedding.RangesOf(request.TrainingData.Schema[options.FeatureColumnName], vectorWidth) : [];
-        var oneHot = ranges.Count == 0 ? null : new OneHotEmbedding(ranges, EmbeddingWidth);
+        // The embeddings feed the first layer, so a wider one adds parameters without adding rank.
+        int reader = options.HiddenLayers.Length > 0 ? options.HiddenLayers[0] : request.Task.OutputSize;
+        int Width(int values) => EmbeddingWidth(values, reader);
+        var oneHot = ranges.Count == 0 ? null : new OneHotEmbedding(ranges, Width);
         var numeric = Numeric(request, options, ranges);
         if (oneHot is not null)
             request.Log($"'{options.FeatureColumnName}': {ranges.Count} one-hot ranges ({ranges.Sum(r => r.Count)} slots) learned as embeddings, {numeric.Slots!.Length} numeric slots.");
-        var categories = request.InputSizes.Skip(1).Select(Embedding).ToArray();
+        var categories = request.InputSizes.Skip(1).Select(keys => Embedding(keys, Width(keys))).ToArray();
         int inputWidth = numeric.Width(vectorWidth) + (oneHot?.Width ?? 0) + categories.Sum(e => (int)e.weight!.shape[1]);
         var body = MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options);
         var network = new TabularMlp(numeric, oneHot, categories, body);
@@ -80,15 +83,18 @@ internal sealed class TabularMlp : nn.Module
     }
 
     /// <summary>
-    /// fastai's embedding width for a category of <paramref name="values"/> values plus one for the unknown:
-    /// min(600, round(1.6 · n^0.56)), so 2 values get 2 dimensions, 16 get 7, 40 get 13.
+    /// fastai's embedding width for a category of <paramref name="values"/> values plus one for the unknown,
+    /// min(600, round(1.6 · n^0.56)) (2 values get 2 dimensions, 16 get 7, 40 get 13), and never wider than the
+    /// <paramref name="reader"/> units of the layer that reads it: that layer projects it to that width anyway, so
+    /// a hashed column of 65,536 slots gets 128 dimensions under the default layers, not 600.
     /// </summary>
-    private static int EmbeddingWidth(int values) => (int)Math.Min(600, Math.Round(1.6 * Math.Pow(values + 1, 0.56)));
+    internal static int EmbeddingWidth(int values, int reader) =>
+        (int)Math.Min(Math.Min(600, reader), Math.Round(1.6 * Math.Pow(values + 1, 0.56)));
 
-    /// <summary>An embedding for a key of <paramref name="keys"/> values, plus key 0 (<see cref="EmbeddingWidth"/> wide).</summary>
-    private static Embedding Embedding(int keys)
+    /// <summary>An embedding of <paramref name="width"/> dimensions for a key of <paramref name="keys"/> values, plus key 0.</summary>
+    private static Embedding Embedding(int keys, int width)
     {
-        var table = nn.Embedding(keys + 1, EmbeddingWidth(keys));
+        var table = nn.Embedding(keys + 1, width);
         using var _ = no_grad();
         nn.init.normal_(table.weight!, 0, 0.01);
         using var unknown = table.weight![0];
