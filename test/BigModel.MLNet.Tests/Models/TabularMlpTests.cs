@@ -15,6 +15,16 @@ public class TabularMlpTests
         Epochs = 25, LearningRate = 3e-3,
     };
 
+    /// <summary>A context (seed 1) whose log messages are collected in <paramref name="log"/>.</summary>
+    private static MLContext LoggingContext(out List<string> log)
+    {
+        var ml = new MLContext(1);
+        var messages = new List<string>();
+        ml.Log += (_, e) => messages.Add(e.RawMessage);
+        log = messages;
+        return ml;
+    }
+
     private static double Rmse(MLContext ml, ITransformer model, IDataView test) =>
         ml.Regression.Evaluate(model.Transform(test), labelColumnName: "Price").RootMeanSquaredError;
 
@@ -106,9 +116,7 @@ public class TabularMlpTests
         Assert.IsNull(BigModel.MLNet.Models.PiecewiseLinearEncoding.Fit(Features(most), "Features", bins: 32), "even 2 bins each are too many");
 
         // The MLP still trains on such data, on the standardised values, and its log says why it has no bins.
-        var ml = new MLContext(1);
-        var log = new List<string>();
-        ml.Log += (_, e) => log.Add(e.RawMessage);
+        var ml = LoggingContext(out var log);
         var model = ml.Deep().Regression.Mlp(new MlpOptions { LabelColumnName = "Label", Epochs = 1 }).Fit(Features(most));
         Assert.IsTrue(ml.Data.CreateEnumerable<Wide.Scored>(model.Transform(Features(most)), false).All(r => float.IsFinite(r.Score)));
         Assert.IsTrue(log.Any(m => m.Contains($"none for the {most} features of 'Features'")), string.Join("\n", log.Where(m => m.Contains("bins"))));
@@ -164,9 +172,7 @@ public class TabularMlpTests
     {
         // The pipeline a new user writes: the shop one-hot, concatenated with the numbers. The MLP finds the shop's slots
         // from the annotation OneHotEncoding sets, learns them as an embedding, and encodes only the two numbers.
-        var ml = new MLContext(1);
-        var log = new List<string>();
-        ml.Log += (_, e) => log.Add(e.RawMessage);
+        var ml = LoggingContext(out var log);
         var rows = SyntheticTabular.Generate(2000, 1);
         var prepare = ml.Transforms.Categorical.OneHotEncoding("Shop").Append(ml.Transforms.Concatenate("Features", "Numbers", "Shop"))
             .Fit(ml.Data.LoadFromEnumerable(rows));
@@ -210,9 +216,7 @@ public class TabularMlpTests
     {
         // The shop hashed into 4,096 one-hot slots: fastai's rule would give 169 dimensions, but the first hidden layer
         // has 128 units, so the table is 4,096 × 128. The log counts the parameters.
-        var ml = new MLContext(1);
-        var log = new List<string>();
-        ml.Log += (_, e) => log.Add(e.RawMessage);
+        var ml = LoggingContext(out var log);
         var data = ml.Transforms.Categorical.OneHotHashEncoding("Shop", numberOfBits: 12)
             .Fit(ml.Data.LoadFromEnumerable(SyntheticTabular.Generate(200, 1))).Transform(ml.Data.LoadFromEnumerable(SyntheticTabular.Generate(200, 1)));
         ml.Deep().Regression.Mlp(new MlpOptions { LabelColumnName = "Price", FeatureColumnName = "Shop", Epochs = 1 }).Fit(data);
