@@ -183,7 +183,7 @@ public class TabularMlpTests
 
         var estimator = ml.Deep().Regression.Mlp(OneHotOptions(embed: true));
         var model = estimator.Fit(train);
-        Assert.IsTrue(log.Any(m => m.Contains("'Features': 1 one-hot ranges (6 slots) learned as embeddings, 2 numeric slots")),
+        Assert.IsTrue(log.Any(m => m.Contains("'Features': 1 one-hot range (6 slots) learned as embeddings, 2 numeric slots")),
             string.Join("\n", log.Where(m => m.Contains("Features"))));
         double embedded = Rmse(ml, model, test);
         double keyed = Rmse(ml, ml.Deep().Regression.Mlp(Options()).Fit(SyntheticTabular.Keyed(ml, rows)),
@@ -202,12 +202,12 @@ public class TabularMlpTests
 
         log.Clear();
         ml.Deep().Regression.Mlp(OneHotOptions(embed: false)).Fit(train);
-        Assert.IsFalse(log.Any(m => m.Contains("one-hot ranges")), "switched off, every slot is a number");
+        Assert.IsFalse(log.Any(m => m.Contains("one-hot range")), "switched off, every slot is a number");
 
         // A vector of categories only (no numeric slot left) trains, scores and saves as well.
         var shopsOnly = ml.Deep().Regression.Mlp(new MlpOptions { LabelColumnName = "Price", FeatureColumnName = "Shop", Epochs = 2 });
         var shopsModel = shopsOnly.Fit(train);
-        Assert.IsTrue(log.Any(m => m.Contains("'Shop': 1 one-hot ranges (6 slots) learned as embeddings, 0 numeric slots")));
+        Assert.IsTrue(log.Any(m => m.Contains("'Shop': 1 one-hot range (6 slots) learned as embeddings, 0 numeric slots")));
         EstimatorConformance.Check(ml, shopsOnly, shopsModel, train, test, "Score");
     }
 

@@ -54,7 +54,7 @@ internal sealed class TabularMlp : nn.Module
         var oneHot = ranges.Count == 0 ? null : new OneHotEmbedding(ranges, Width);
         var numeric = Numeric(request, options, ranges);
         if (oneHot is not null)
-            request.Log($"'{options.FeatureColumnName}': {ranges.Count} one-hot ranges ({ranges.Sum(r => r.Count)} slots) learned as embeddings, {numeric.Slots!.Length} numeric slots.");
+            request.Log($"'{options.FeatureColumnName}': {ranges.Count} one-hot {(ranges.Count == 1 ? "range" : "ranges")} ({ranges.Sum(r => r.Count)} slots) learned as embeddings, {numeric.Slots!.Length} numeric slots.");
         var categories = request.InputSizes.Skip(1).Select(keys => Embedding(keys, Width(keys))).ToArray();
         int inputWidth = numeric.Width(vectorWidth) + (oneHot?.Width ?? 0) + categories.Sum(e => (int)e.weight!.shape[1]);
         var body = MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options);
