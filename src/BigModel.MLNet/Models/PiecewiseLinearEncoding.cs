@@ -74,9 +74,7 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
     /// </summary>
     public static PiecewiseLinearEncoding? Fit(IDataView data, string column, int bins, Action<string>? log = null, int[]? slots = null)
     {
-        var values = ValuesBySlot(data, column);
-        if (slots is not null)
-            values = slots.Select(s => values[s]).ToArray();
+        var values = ValuesBySlot(data, column, slots);
         foreach (var list in values)
             list.Sort();
         for (int tried = bins; tried >= 2; tried /= 2)
@@ -99,23 +97,24 @@ internal sealed class PiecewiseLinearEncoding : nn.Module<Tensor, Tensor>, IOnnx
     /// </summary>
     private static int SampleRows(int width) => (int)Math.Clamp(50_000_000L / Math.Max(1, width), 256, 100_000);
 
-    private static List<float>[] ValuesBySlot(IDataView data, string column)
+    /// <summary>The finite values of each of <paramref name="slots"/> (all slots when null), in that order.</summary>
+    private static List<float>[] ValuesBySlot(IDataView data, string column, int[]? slots)
     {
         var col = data.Schema[column];
-        int width = ((VectorDataViewType)col.Type).Size;
-        var values = Enumerable.Range(0, width).Select(_ => new List<float>()).ToArray();
+        slots ??= Enumerable.Range(0, ((VectorDataViewType)col.Type).Size).ToArray();
+        var values = slots.Select(_ => new List<float>()).ToArray();
         using var cursor = data.GetRowCursor([col]);
         var getter = cursor.GetGetter<VBuffer<float>>(col);
         VBuffer<float> row = default;
-        for (int n = SampleRows(width); n > 0 && cursor.MoveNext(); n--)
+        for (int n = SampleRows(slots.Length); n > 0 && cursor.MoveNext(); n--)
         {
             getter(ref row);
-            int slot = 0;
-            foreach (float x in row.DenseValues())
+            ReadOnlySpan<float> dense = row.IsDense ? row.GetValues() : row.DenseValues().ToArray();
+            for (int i = 0; i < slots.Length; i++)
             {
+                float x = dense[slots[i]];
                 if (float.IsFinite(x))
-                    values[slot].Add(x);
-                slot++;
+                    values[i].Add(x);
             }
         }
         return values;

@@ -36,6 +36,9 @@ internal sealed class TabularMlp : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Whether any slot is numeric (a vector of one-hot ranges only has none).</summary>
+    private bool ReadsNumbers => numeric_slots is null || numeric_slots.shape[0] > 0;
+
     /// <summary>How the numeric slots are encoded: which slots (null for all), standardised and binned from the training data.</summary>
     private sealed record NumericPart(int[]? Slots, Standardization? Standardization, PiecewiseLinearEncoding? Bins)
     {
@@ -107,7 +110,7 @@ internal sealed class TabularMlp : nn.Module
         using var scope = NewDisposeScope();
         var vector = inputs[0];
         var parts = new List<Tensor>();
-        if (numeric_slots is null || numeric_slots.shape[0] > 0)
+        if (ReadsNumbers)
         {
             var numbers = numeric_slots is null ? vector : vector.index_select(1, numeric_slots);
             parts.Add(standardization is null ? numbers : standardization.call(numbers));
@@ -126,7 +129,7 @@ internal sealed class TabularMlp : nn.Module
     {
         string vector = inputs[0];
         var parts = new List<string>();
-        if (numeric_slots is null || numeric_slots.shape[0] > 0)
+        if (ReadsNumbers)
         {
             string numbers = numeric_slots is null ? vector
                 : graph.AddNode("Gather", [vector, graph.AddInitializer("numeric_slots", numeric_slots.data<long>().ToArray(), numeric_slots.shape)], null, OnnxAttribute.Of("axis", 1L));
