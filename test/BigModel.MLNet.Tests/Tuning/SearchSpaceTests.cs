@@ -17,6 +17,9 @@ public class SearchSpaceTests
         var batchNorm = (ChoiceParameter)space["UseBatchNorm"];
         CollectionAssert.AreEquivalent(new object[] { true, false }, batchNorm.Choices.ToList());
         Assert.AreEqual(false, batchNorm.Init);
+        var embedOneHot = (ChoiceParameter)space["EmbedOneHotSlots"];
+        CollectionAssert.AreEquivalent(new object[] { true, false }, embedOneHot.Choices.ToList());
+        Assert.AreEqual(true, embedOneHot.Init, "the search starts with one-hot ranges embedded, the default");
 
         var defaults = space.Defaults();
         var options = new MlpOptions();

@@ -45,7 +45,9 @@ public sealed class MlpOptions : TrainingOptions
     /// keeps, the annotation LightGBM reads too) are learned as embeddings, as <see cref="CategoricalColumnNames"/> are,
     /// instead of being standardised like numbers; the other slots get <see cref="NumericEncoding"/>. On by default: on
     /// the shared tabular sets it brought the one-hot pipeline to the key columns' quality (docs/benchmarks.md).
+    /// Tuning searches it both ways (a <c>[BooleanChoice]</c> starting on).
     /// </summary>
+    [BooleanChoice(defaultValue: true)]
     public bool EmbedOneHotSlots { get; set; } = true;
 
     /// <summary>
