@@ -12,8 +12,10 @@ namespace BigModel.MLNet.Engine;
 /// <param name="Penalty">A regularisation term for the last training forward pass (added to its loss), or null.</param>
 /// <param name="Groups">Parameter groups with their own learning-rate scale and frozen epochs; null trains every
 /// parameter of <paramref name="Module"/> alike.</param>
+/// <param name="OutputsPerRow">Output rows per input row while training: an ensemble trained as one network outputs one
+/// per member, next to each other, and each is trained on the row's target. Scoring and validation get one per row.</param>
 public sealed record TrainableNetwork(nn.Module Module, Func<IReadOnlyList<Tensor>, Tensor> Forward, Func<Tensor?>? Penalty = null,
-    IReadOnlyList<ParameterGroup>? Groups = null)
+    IReadOnlyList<ParameterGroup>? Groups = null, int OutputsPerRow = 1)
 {
     /// <summary>The groups to train: <see cref="Groups"/>, or all parameters in one group.</summary>
     public IReadOnlyList<ParameterGroup> ParameterGroups => Groups ?? [new ParameterGroup(Module.parameters().ToList())];

@@ -202,9 +202,10 @@ public sealed class TrainingLoop
             // Dropout draws from the run's own stream (TorchRandom), so concurrent fits do not disturb each other.
             using var output = Native(() => TorchRandom.Draw(_seed, step + 1, () => network.Forward(batch.Inputs)), batch, "forward pass");
             if (step == 0)
-                CheckOutputShape(output, batch);
+                CheckOutputShape(output, batch, network.OutputsPerRow);
             using var outputFloat = output.to_type(ScalarType.Float32); // the loss in float32 whatever the forward pass ran in
-            using var dataLoss = Native(() => BatchLoss(outputFloat, batch.Target, classWeights), batch, "loss");
+            using var target = network.OutputsPerRow == 1 ? batch.Target.alias() : batch.Target.repeat_interleave(network.OutputsPerRow, 0);
+            using var dataLoss = Native(() => BatchLoss(outputFloat, target, classWeights), batch, "loss");
             loss = network.Penalty?.Invoke() is { } penalty ? dataLoss.add(penalty, Scalars.One) : dataLoss.alias();
         }
         loss.backward();
@@ -255,10 +256,11 @@ public sealed class TrainingLoop
         }
     }
 
-    /// <summary>Checks the first batch's output against the task: [rows, <see cref="ITrainingTask.OutputWidth"/>].</summary>
-    private void CheckOutputShape(Tensor output, TensorBatch batch)
+    /// <summary>Checks the first batch's output against the task: [rows × <paramref name="outputsPerRow"/>,
+    /// <see cref="ITrainingTask.OutputWidth"/>].</summary>
+    private void CheckOutputShape(Tensor output, TensorBatch batch, int outputsPerRow)
     {
-        long rows = NetworkHealth.BatchRows(batch);
+        long rows = NetworkHealth.BatchRows(batch) * outputsPerRow;
         if (_task.OutputWidth is not int width || (output.dim() == 2 && output.shape[0] == rows && output.shape[1] == width))
             return;
         throw new InvalidOperationException(

@@ -175,6 +175,7 @@ public class BadInputTests
             (new MlpOptions { LearningRate = double.PositiveInfinity }, nameof(MlpOptions.LearningRate)),
             (new MlpOptions { BatchSize = int.MaxValue }, nameof(MlpOptions.BatchSize)),
             (new MlpOptions { EarlyStoppingMinDelta = double.NaN }, nameof(MlpOptions.EarlyStoppingMinDelta)),
+            (new MlpOptions { EnsembleSize = 0 }, nameof(MlpOptions.EnsembleSize)),
         })
         {
             var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Deep().Regression.Mlp(options), name);

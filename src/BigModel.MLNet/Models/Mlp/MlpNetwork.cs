@@ -11,8 +11,17 @@ public static class MlpNetwork
     /// <summary>Creates the network for <paramref name="shape"/> under <paramref name="options"/>.</summary>
     public static Sequential Create(NetworkShape shape, MlpOptions options)
     {
+        var layers = HiddenLayers(shape.InputSize, options, out int width);
+        layers.Add(("output", nn.Linear(width, shape.OutputSize)));
+        return nn.Sequential(layers);
+    }
+
+    /// <summary>The hidden layers alone, for <paramref name="inputWidth"/> inputs; <paramref name="width"/> is what the
+    /// last one outputs (the input width when there are none).</summary>
+    internal static List<(string, nn.Module<Tensor, Tensor>)> HiddenLayers(int inputWidth, MlpOptions options, out int width)
+    {
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
-        int width = shape.InputSize;
+        width = inputWidth;
         for (int i = 0; i < options.HiddenLayers.Length; i++)
         {
             int units = options.HiddenLayers[i];
@@ -24,8 +33,7 @@ public static class MlpNetwork
                 layers.Add(($"dropout{i}", nn.Dropout(options.DropoutRate)));
             width = units;
         }
-        layers.Add(("output", nn.Linear(width, shape.OutputSize)));
-        return nn.Sequential(layers);
+        return layers;
     }
 
     private static nn.Module<Tensor, Tensor> Activation(MlpActivation activation) => activation switch

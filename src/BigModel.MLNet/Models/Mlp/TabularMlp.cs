@@ -22,9 +22,9 @@ internal sealed class TabularMlp : nn.Module
     private readonly PiecewiseLinearEncoding? bins;
     private readonly OneHotEmbedding? oneHot;
     private readonly ModuleList<Embedding> categories;
-    private readonly Sequential body;
+    private readonly nn.Module<Tensor, Tensor> body;
 
-    private TabularMlp(NumericPart numeric, OneHotEmbedding? oneHot, Embedding[] categories, Sequential body)
+    private TabularMlp(NumericPart numeric, OneHotEmbedding? oneHot, Embedding[] categories, nn.Module<Tensor, Tensor> body)
         : base(nameof(TabularMlp))
     {
         numeric_slots = numeric.Slots is null ? null : tensor(numeric.Slots.Select(s => (long)s).ToArray()).DetachFromDisposeScope();
@@ -60,9 +60,11 @@ internal sealed class TabularMlp : nn.Module
             request.Log($"'{options.FeatureColumnName}': {ranges.Count} one-hot {(ranges.Count == 1 ? "range" : "ranges")} ({ranges.Sum(r => r.Count)} slots) learned as embeddings, {numeric.Slots!.Length} numeric slots.");
         var categories = request.InputSizes.Skip(1).Select(keys => Embedding(keys, Width(keys))).ToArray();
         int inputWidth = numeric.Width(vectorWidth) + (oneHot?.Width ?? 0) + categories.Sum(e => (int)e.weight!.shape[1]);
-        var body = MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options);
+        nn.Module<Tensor, Tensor> body = options.EnsembleSize == 1
+            ? MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options)
+            : new MlpEnsemble(inputWidth, request.Task.OutputSize, request.Task.Kind, options);
         var network = new TabularMlp(numeric, oneHot, categories, body);
-        return new BuiltNetwork(new TrainableNetwork(network, network.Forward), network.ExportOnnx);
+        return new BuiltNetwork(new TrainableNetwork(network, network.Forward, OutputsPerRow: options.EnsembleSize), network.ExportOnnx);
     }
 
     /// <summary>The numeric slots (those outside <paramref name="oneHot"/>) and their encoding, fitted to the training data.</summary>
