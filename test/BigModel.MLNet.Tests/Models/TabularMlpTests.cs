@@ -228,6 +228,40 @@ public class TabularMlpTests
     }
 
     [TestMethod]
+    public void AnEnsembleLearnsCountsItsParametersAndSavesAsOne()
+    {
+        // The shop prices with 8 members. Each member adds a scale per input value (2 numbers standardised, 2 × 32 bins
+        // at most, the shop's embedding) and an output layer; the hidden layers are shared.
+        var ml = LoggingContext(out var log);
+        var rows = SyntheticTabular.Generate(2000, 1);
+        var train = SyntheticTabular.Keyed(ml, rows);
+        var test = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(500, 2), rows);
+        var single = ml.Deep().Regression.Mlp(Options()).Fit(train);
+        long singleParameters = Parameters(log);
+        var options = Options();
+        options.EnsembleSize = 8;
+        var estimator = ml.Deep().Regression.Mlp(options);
+        var model = estimator.Fit(train);
+        long ensembleParameters = Parameters(log);
+
+        double ensemble = Rmse(ml, model, test), alone = Rmse(ml, single, test);
+        Assert.IsLessThan(100, ensemble, $"RMSE {ensemble:F1} on prices with a standard deviation near 1,300 (one network: {alone:F1})");
+        Assert.IsLessThan(1.5 * alone, ensemble, $"RMSE {ensemble:F1} with 8 members, {alone:F1} with one network");
+        // The hidden layers are shared: the ensemble adds only 7 more output layers (64 weights and a bias each) and
+        // 8 scales per value the first layer reads (more than the 2 numbers, fewer than 2 × 33 encoded values and the shop).
+        long scales = ensembleParameters - singleParameters - 7 * 65;
+        Assert.AreEqual(0, scales % 8, $"{singleParameters:N0} parameters alone, {ensembleParameters:N0} with 8 members");
+        Assert.IsTrue(scales / 8 is > 2 and < 80, $"{scales / 8} values per row read by the first layer");
+        // The saved model is the same graph; scored row by row instead of in batches, its members' products of prices in
+        // the thousands can round a few float32 steps apart (an ulp is 6e-5 at 759).
+        EstimatorConformance.Check(ml, estimator, model, train, test, scoreTolerance: 1e-3, "Score");
+    }
+
+    /// <summary>The parameter count of the last fit, from its training log.</summary>
+    private static long Parameters(List<string> log) =>
+        long.Parse(log.Last(m => m.EndsWith(" parameters.")).Split(' ')[1].Replace(",", ""));
+
+    [TestMethod]
     public void AOneHotEmbeddingGivesEachSetSlotItsRowAndNoSlotZeros()
     {
         // Slots 1..3 are one category, 5..6 another; each row's embedding is its set slot's table row, all-zero slots

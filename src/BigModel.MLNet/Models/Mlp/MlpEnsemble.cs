@@ -20,7 +20,9 @@ internal sealed class MlpEnsemble : nn.Module<Tensor, Tensor>, IOnnxExportable
     private readonly Parameter head_weights;
     private readonly Parameter head_biases;
     private readonly PredictionKind kind;
-    private readonly int size;
+
+    /// <summary>The number of members (rows of <see cref="member_scales"/>).</summary>
+    private int Members => (int)member_scales.shape[0];
 
     /// <param name="inputWidth">Values per row that the members read.</param>
     /// <param name="outputs">Values each member outputs per row.</param>
@@ -28,16 +30,16 @@ internal sealed class MlpEnsemble : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="options">The hidden layers (shared) and the number of members.</param>
     public MlpEnsemble(int inputWidth, int outputs, PredictionKind kind, MlpOptions options) : base(nameof(MlpEnsemble))
     {
-        size = options.EnsembleSize;
         this.kind = kind;
         hidden = nn.Sequential(MlpNetwork.HiddenLayers(inputWidth, options, out int width));
+        int members = options.EnsembleSize;
         using (no_grad())
         {
-            member_scales = new Parameter(randint(0, 2, [size, inputWidth]).to_type(ScalarType.Float32).mul_(2).sub_(1));
+            member_scales = new Parameter(randint(0, 2, [members, inputWidth]).to_type(ScalarType.Float32).mul_(2).sub_(1));
             // Each head starts as nn.Linear's would: uniform within 1/√fan-in.
             double bound = 1 / Math.Sqrt(width);
-            head_weights = new Parameter(empty(size, width, outputs).uniform_(-bound, bound));
-            head_biases = new Parameter(empty(size, outputs).uniform_(-bound, bound));
+            head_weights = new Parameter(empty(members, width, outputs).uniform_(-bound, bound));
+            head_biases = new Parameter(empty(members, outputs).uniform_(-bound, bound));
         }
         RegisterComponents();
     }
@@ -48,10 +50,10 @@ internal sealed class MlpEnsemble : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         using var scope = NewDisposeScope();
         long rows = input.shape[0], width = input.shape[1];
-        var scaled = input.unsqueeze(1).mul(member_scales).reshape(rows * size, width);
-        var features = hidden.call(scaled).reshape(rows, size, -1);
+        var scaled = input.unsqueeze(1).mul(member_scales).reshape(rows * Members, width);
+        var features = hidden.call(scaled).reshape(rows, Members, -1);
         var outputs = einsum("bkh,kho->bko", features, head_weights).add(head_biases);
-        var result = training ? outputs.reshape(rows * size, -1) : Average(outputs);
+        var result = training ? outputs.reshape(rows * Members, -1) : Average(outputs);
         return result.MoveToOuterDisposeScope();
     }
 
@@ -70,10 +72,10 @@ internal sealed class MlpEnsemble : nn.Module<Tensor, Tensor>, IOnnxExportable
         long width = member_scales.shape[1], features = head_weights.shape[1];
         string scaled = graph.AddNode("Mul", [
             graph.AddNode("Unsqueeze", [input, graph.AddInitializer("member_axis", [1L], 1)]),
-            graph.AddInitializer("member_scales", LayerExporter.ToArray(member_scales), size, width)]);
+            graph.AddInitializer("member_scales", LayerExporter.ToArray(member_scales), Members, width)]);
         string flat = graph.AddNode("Reshape", [scaled, graph.AddInitializer("member_rows", [-1L, width], 2)]);
         string shared = export(hidden, flat);
-        string perMember = graph.AddNode("Reshape", [shared, graph.AddInitializer("member_features", [-1L, size, features], 3)]);
+        string perMember = graph.AddNode("Reshape", [shared, graph.AddInitializer("member_features", [-1L, Members, features], 3)]);
         // Each member's head as one batched product: [members, rows, features] × [members, features, outputs].
         string membersFirst = graph.AddNode("Transpose", [perMember], null, OnnxAttribute.Of("perm", [1L, 0L, 2L]));
         string products = graph.AddNode("MatMul", [membersFirst, graph.AddInitializer("head_weights", LayerExporter.ToArray(head_weights), head_weights.shape)]);
