@@ -45,7 +45,7 @@ static class Int8Benchmark
     {
         var data = ml.Data.Cache(ml.Data.LoadFromEnumerable(TabularRows(20_000, 1)));
         var test = ml.Data.Cache(ml.Data.LoadFromEnumerable(TabularRows(5_000, 2)));
-        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 5, HiddenLayers = [256, 128] }.OnEveryRow()).Fit(data);
+        var model = ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 5, HiddenLayers = [256, 128], EnsembleSize = 1 }.OnEveryRow()).Fit(data);
         var int8 = model.Quantize();
         double Rmse(ITransformer m) => ml.Regression.Evaluate(m.Transform(test)).RootMeanSquaredError;
         Row("MLP 256-128 (32 features)", "5,000", model, int8, test, $"RMSE {Rmse(model):F4}", $"{Rmse(int8):F4}");

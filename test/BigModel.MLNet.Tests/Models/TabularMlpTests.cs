@@ -215,12 +215,14 @@ public class TabularMlpTests
     public void AnEmbeddingIsNeverWiderThanTheLayerThatReadsIt()
     {
         // The shop hashed into 4,096 one-hot slots: fastai's rule would give 169 dimensions, but the first hidden layer
-        // has 128 units, so the table is 4,096 × 128. The log counts the parameters.
+        // has 128 units, so the table is 4,096 × 128. The log counts the parameters: the table, the hidden layers, and
+        // each ensemble member's scale of the 128 embedded values and its output layer.
         var ml = LoggingContext(out var log);
         var data = ml.Transforms.Categorical.OneHotHashEncoding("Shop", numberOfBits: 12)
             .Fit(ml.Data.LoadFromEnumerable(SyntheticTabular.Generate(200, 1))).Transform(ml.Data.LoadFromEnumerable(SyntheticTabular.Generate(200, 1)));
-        ml.Deep().Regression.Mlp(new MlpOptions { LabelColumnName = "Price", FeatureColumnName = "Shop", Epochs = 1 }).Fit(data);
-        long expected = 4_096 * 128 + (128 * 128 + 128) + (128 * 64 + 64) + (64 + 1);
+        var options = new MlpOptions { LabelColumnName = "Price", FeatureColumnName = "Shop", Epochs = 1 };
+        ml.Deep().Regression.Mlp(options).Fit(data);
+        long expected = 4_096 * 128 + (128 * 128 + 128) + (128 * 64 + 64) + options.EnsembleSize * (128 + 64 + 1);
         Assert.IsTrue(log.Any(m => m == $"MlpRegression: {expected:N0} parameters."), string.Join("\n", log.Where(m => m.Contains("parameters"))));
 
         Assert.AreEqual(13, BigModel.MLNet.Models.Mlp.TabularMlp.EmbeddingWidth(40, reader: 128), "fastai's width below the cap");
@@ -230,16 +232,19 @@ public class TabularMlpTests
     [TestMethod]
     public void AnEnsembleLearnsCountsItsParametersAndSavesAsOne()
     {
-        // The shop prices with 8 members. Each member adds a scale per input value (2 numbers standardised, 2 × 32 bins
-        // at most, the shop's embedding) and an output layer; the hidden layers are shared.
+        // The shop prices with 8 members (the default) against one network. Each member adds a scale per input value
+        // (2 numbers standardised, 2 × 32 bins at most, the shop's embedding) and an output layer; the hidden layers are
+        // shared.
         var ml = LoggingContext(out var log);
         var rows = SyntheticTabular.Generate(2000, 1);
         var train = SyntheticTabular.Keyed(ml, rows);
         var test = SyntheticTabular.Keyed(ml, SyntheticTabular.Generate(500, 2), rows);
-        var single = ml.Deep().Regression.Mlp(Options()).Fit(train);
+        var oneNetwork = Options();
+        oneNetwork.EnsembleSize = 1;
+        var single = ml.Deep().Regression.Mlp(oneNetwork).Fit(train);
         long singleParameters = Parameters(log);
         var options = Options();
-        options.EnsembleSize = 8;
+        Assert.AreEqual(8, options.EnsembleSize);
         var estimator = ml.Deep().Regression.Mlp(options);
         var model = estimator.Fit(train);
         long ensembleParameters = Parameters(log);
