@@ -80,6 +80,16 @@ public class TrainingOptions
     public EarlyStoppingMetric EarlyStoppingMetric { get; set; } = EarlyStoppingMetric.ValidationLoss;
 
     /// <summary>
+    /// After early stopping has chosen the best epoch on rows held out of the training data
+    /// (<see cref="ValidationFraction"/> or <see cref="ValidationColumnName"/>), train a fresh network on every training
+    /// row for that many epochs and keep it, so that the held-out rows teach the model too (AutoGluon's "refit full").
+    /// Costs a second fit. Validation data passed to <c>Fit</c> stays out of training, and without early stopping there
+    /// is nothing to refit. Presets that train in stages (transfer learning, recommenders) refuse it. On small tabular
+    /// sets it lowered the MLP's error by 1–4% (docs/benchmarks.md).
+    /// </summary>
+    public bool RefitOnEveryRow { get; set; }
+
+    /// <summary>
     /// Rows held in the shuffle pool while streaming the training data; each epoch sees a new order.
     /// Data smaller than the pool is shuffled completely; 0 turns shuffling off.
     /// </summary>
@@ -263,6 +273,23 @@ public class TrainingOptions
     {
         var copy = Copy();
         copy.EarlyStoppingPatience = null;
+        return copy;
+    }
+
+    /// <summary>
+    /// A copy for <see cref="RefitOnEveryRow"/>'s second fit: <paramref name="epochs"/> epochs on every row, without
+    /// validation, and without checkpoints, which would overwrite the first fit's (a warm start applies to both fits).
+    /// </summary>
+    internal TrainingOptions ForRefit(int epochs)
+    {
+        var copy = Copy();
+        copy.CheckpointFolder = copy.ResumeFrom = null;
+        copy.ValidationFraction = 0;
+        copy.ValidationColumnName = null;
+        copy.EarlyStoppingPatience = null;
+        copy.Epochs = epochs;
+        // The learning rate follows the first fit's schedule, so the chosen epoch ends at the rate it had there.
+        copy.ScheduleEpochs ??= Epochs;
         return copy;
     }
 

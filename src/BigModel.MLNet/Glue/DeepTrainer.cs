@@ -78,38 +78,61 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             services.Info($"{_spec.Name}: too few rows to hold any out for validation; every epoch trains and the last is kept.");
             options = options.WithoutEarlyStopping();
         }
-        task.Adapt(trainData, _spec.LabelColumn);
-        var augment = _spec.TrainingAugmentation?.Invoke(trainData.Schema);
-        long trainingRows = DataViewRows.Count(trainData);
-        int batchSize = BatchPlan.SmallDataBatchSize(trainingRows, _options.BatchSize, _options.MinimumStepsPerEpoch);
-        using var trainingSource = Source(trainData, task, "training", seed, augment, batchSize);
-        using var validationSource = validationData is null ? null : Source(validationData, task, "validation", seed, augment: null, _options.BatchSize);
-        var training = Feed(trainingSource);
-        var validation = validationSource is null ? null : Feed(validationSource);
-
-        string sizes = string.Join(", ", inputs.Select(i => i.Input.Describe(i.Size)));
-        services.Info($"{_spec.Name}: training on {device} ({reason}), {trainingSource.Rows} rows ({sizes}), seed {seed}" +
-            (batchSize < _options.BatchSize ? $", batches of {batchSize} rows (small data: {_options.MinimumStepsPerEpoch} steps an epoch)" : "") +
-            (augment is null ? "." : ", training batches augmented."));
-
-        // Initial weights come from the run's own random stream (TorchRandom): concurrent fits stay reproducible.
-        using var network = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, trainData, services.Info)));
-        services.Info($"{_spec.Name}: {network.Network.Module.parameters().Sum(p => p.numel()):N0} parameters.");
-        if (_spec.VerifyExportBeforeTraining)
-            NetworkExport.ToOnnx(network, inputs, task); // a layer without ONNX export fails now, not after every epoch
-        TrainingHistory history;
-        try
+        var (network, history) = TrainOn(trainData, validationData, options);
+        if (_options.RefitOnEveryRow && split && history.BestEpoch is int best)
         {
-            history = network.TrainIn(new TrainingSession(options, loop.Task, context, training, validation));
+            services.Info($"{_spec.Name}: early stopping kept epoch {best}; a fresh network trains {best} epochs on every row ({nameof(TrainingOptions.RefitOnEveryRow)}).");
+            network.Dispose();
+            (network, var refit) = TrainOn(given, null, options.ForRefit(best));
+            history = history.AsStage("early stopping").Then(refit, "refit", keepNext: true);
         }
-        catch (Exception e) when (split && BadValues.Is(e))
+        using (network)
         {
-            throw BadValueAsGiven(given, task, seed) ?? e;
+            network.Network.Module.to(CPU);
+            byte[] onnx = NetworkExport.ToOnnx(network, inputs, task);
+            return new DeepPredictionTransformer(task, inputs, onnx, history, trainData.Schema);
         }
 
-        network.Network.Module.to(CPU);
-        byte[] onnx = NetworkExport.ToOnnx(network, inputs, task);
-        return new DeepPredictionTransformer(task, inputs, onnx, history, trainData.Schema);
+        // One network built from and trained on rows, validated on validation; the caller owns the network.
+        (BuiltNetwork, TrainingHistory) TrainOn(IDataView rows, IDataView? validation, TrainingOptions runOptions)
+        {
+            task.Adapt(rows, _spec.LabelColumn);
+            var augment = _spec.TrainingAugmentation?.Invoke(rows.Schema);
+            long trainingRows = DataViewRows.Count(rows);
+            int batchSize = BatchPlan.SmallDataBatchSize(trainingRows, _options.BatchSize, _options.MinimumStepsPerEpoch);
+            using var trainingSource = Source(rows, task, "training", seed, augment, batchSize);
+            using var validationSource = validation is null ? null : Source(validation, task, "validation", seed, augment: null, _options.BatchSize);
+            var training = Feed(trainingSource);
+            var validating = validationSource is null ? null : Feed(validationSource);
+
+            string sizes = string.Join(", ", inputs.Select(i => i.Input.Describe(i.Size)));
+            services.Info($"{_spec.Name}: training on {device} ({reason}), {trainingSource.Rows} rows ({sizes}), seed {seed}" +
+                (batchSize < _options.BatchSize ? $", batches of {batchSize} rows (small data: {_options.MinimumStepsPerEpoch} steps an epoch)" : "") +
+                (augment is null ? "." : ", training batches augmented."));
+
+            // Initial weights come from the run's own random stream (TorchRandom): concurrent fits stay reproducible.
+            var built = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, rows, services.Info)));
+            try
+            {
+                if (runOptions.RefitOnEveryRow && built.Train is not null)
+                    throw new ArgumentOutOfRangeException(nameof(TrainingOptions.RefitOnEveryRow),
+                        $"{_spec.Name} trains in stages, which {nameof(TrainingOptions.RefitOnEveryRow)} cannot repeat; set it to false.");
+                services.Info($"{_spec.Name}: {built.Network.Module.parameters().Sum(p => p.numel()):N0} parameters.");
+                if (_spec.VerifyExportBeforeTraining)
+                    NetworkExport.ToOnnx(built, inputs, task); // a layer without ONNX export fails now, not after every epoch
+                return (built, built.TrainIn(new TrainingSession(runOptions, loop.Task, context, training, validating)));
+            }
+            catch (Exception e) when (!ReferenceEquals(rows, given) && BadValues.Is(e))
+            {
+                built.Dispose();
+                throw BadValueAsGiven(given, task, seed) ?? e;
+            }
+            catch
+            {
+                built.Dispose();
+                throw;
+            }
+        }
     }
 
     /// <summary>The input schema plus <c>Score</c> (and <c>Probability</c>/<c>PredictedLabel</c> for classifiers).</summary>

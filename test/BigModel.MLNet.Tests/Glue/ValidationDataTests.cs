@@ -67,6 +67,41 @@ public class ValidationDataTests
     }
 
     [TestMethod]
+    public void RefitTrainsAFreshNetworkOnEveryRowForTheEpochsEarlyStoppingKept()
+    {
+        var data = new MLContext(1).Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(i => new Marked { X = (i * 37 % 400) / 400f, Label = MathF.Sin(i * 37 % 400 / 60f) }).ToList());
+        MlpOptions Options() => new() { FeatureColumnName = "X", EnsembleSize = 1, Epochs = 12, EarlyStoppingPatience = 2 };
+        DeepPredictionTransformer Fit(MlpOptions options) =>
+            new MLContext(7).Deep().Regression.Mlp(options).Fit(new MLContext(1).Transforms.Concatenate("X", "X").Fit(data).Transform(data));
+
+        var refitOptions = Options();
+        refitOptions.RefitOnEveryRow = true;
+        var refitted = Fit(refitOptions);
+        var history = refitted.History;
+        var validated = history.Epochs.Where(e => e.Stage == "early stopping").ToList();
+        var refit = history.Epochs.Where(e => e.Stage == "refit").ToList();
+        Assert.IsTrue(validated.All(e => e.ValidationLoss is not null && e.Rows < 400), "the first fit validates on held-out rows");
+        int kept = Fit(Options()).History.BestEpoch!.Value;
+        Assert.HasCount(kept, refit, "the refit trains as many epochs as early stopping kept");
+        Assert.IsTrue(refit.All(e => e.ValidationLoss is null && e.Rows == 400), "the refit trains on every row");
+
+        // The kept model is the one a fit on every row for those epochs gives (same seed, same schedule).
+        var everyRow = Options().OnEveryRow();
+        everyRow.Epochs = kept;
+        everyRow.ScheduleEpochs = 12;
+        var ml = new MLContext(1);
+        var features = ml.Transforms.Concatenate("X", "X").Fit(data).Transform(data);
+        float[] Scores(ITransformer model) => ml.Data.CreateEnumerable<Scored>(model.Transform(features), reuseRowObject: false).Select(r => r.Score).ToArray();
+        CollectionAssert.AreEqual(Scores(Fit(everyRow)), Scores(refitted));
+        Assert.AreNotEqual(Scores(Fit(Options()))[0], Scores(refitted)[0], "the refit replaced the first fit's network");
+    }
+
+    private sealed class Scored
+    {
+        public float Score { get; set; }
+    }
+
+    [TestMethod]
     public void MarkedRowsValidateEvenInsideAPipeline()
     {
         var ml = new MLContext(1);

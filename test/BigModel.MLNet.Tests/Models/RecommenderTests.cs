@@ -332,4 +332,17 @@ public class RecommenderTests
         var empty = ml.Data.FilterRowsByColumn(negative, "Label", lowerBound: 100, upperBound: 200);
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => recommendation.MatrixFactorization(epochs: 1).Fit(empty)).Message, "no rows");
     }
+
+    [TestMethod]
+    public void StagedTrainingRefusesToRefitOnEveryRow()
+    {
+        var ml = new MLContext(1);
+        var rows = Ratings.Train.Take(50).Select(r => new SyntheticRatings.Rating { UserId = r.UserId, ItemId = r.ItemId, Label = r.Label }).ToList();
+        var toKeys = ml.Transforms.Conversion.MapValueToKey("UserId").Append(ml.Transforms.Conversion.MapValueToKey("ItemId"));
+        var data = toKeys.Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        var options = new RecommenderOptions { Epochs = 1, ValidationFraction = 0.2, EarlyStoppingPatience = 1, RefitOnEveryRow = true };
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Deep().Recommendation.Recommender(options).Fit(data));
+        Assert.AreEqual("RefitOnEveryRow", error.ParamName);
+        StringAssert.Contains(error.Message, "stages");
+    }
 }
