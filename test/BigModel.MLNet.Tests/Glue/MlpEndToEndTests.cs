@@ -161,7 +161,7 @@ public class MlpEndToEndTests
             var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
             var options = new MlpOptions { Epochs = 3, DropoutRate = 0.1, ValidationFraction = 0.2, CacheDataOnDevice = cache };
             var model = ml.Deep().MulticlassClassification.Mlp(options).Fit(keyed);
-            Assert.HasCount(3, model.History.Epochs);
+            Assert.AreEqual(3, model.History.Epochs.Count(e => e.Stage == "early stopping"));
             return ColumnValues.Read(model.Transform(keyed), "Score");
         }
         CollectionAssert.AreEqual(Scores(cache: false), Scores(cache: true));

@@ -69,6 +69,7 @@ public class PipelineCompositionTests
         var model = ml.Deep().Regression.Mlp(new MlpOptions
         {
             LabelColumnName = "Fare", Epochs = 300, LearningRate = 1e-2, ValidationFraction = 0.2, EarlyStoppingPatience = 4,
+            RefitOnEveryRow = false,
         }).Fit(data);
         var history = model.History;
         Assert.IsTrue(history.StoppedEarly, $"ran all {history.Epochs.Count} epochs");

@@ -51,14 +51,15 @@ public class ValidationDataTests
     }
 
     [TestMethod]
-    public void MlpDefaultsValidateOnATenthAndKeepTheBestEpoch()
+    public void MlpDefaultsValidateOnATenthThenRefitOnEveryRow()
     {
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(i => new Marked { X = i / 400f, Label = i / 200f }).ToList());
         var model = ml.Transforms.Concatenate("Features", "X").Append(ml.Deep().Regression.Mlp()).Fit(data);
-        var history = model.LastTransformer.History;
-        Assert.IsTrue(history.Epochs.All(e => e.ValidationLoss is not null && e.Rows is > 300 and < 400), "a tenth (drawn at random) validates");
-        Assert.IsNotNull(history.BestEpoch, "early stopping keeps the best epoch");
+        var epochs = model.LastTransformer.History.Epochs;
+        var validated = epochs.Where(e => e.Stage == "early stopping").ToList();
+        Assert.IsTrue(validated.Count > 0 && validated.All(e => e.ValidationLoss is not null && e.Rows is > 300 and < 400), "a tenth (drawn at random) validates");
+        Assert.IsTrue(epochs.Count(e => e.Stage == "refit" && e.Rows == 400) is > 0 and <= 20, "then every row trains for the epochs kept");
 
         // Validation data given to Fit replaces the held-out tenth.
         var features = ml.Transforms.Concatenate("Features", "X").Fit(data);
@@ -70,7 +71,7 @@ public class ValidationDataTests
     public void RefitTrainsAFreshNetworkOnEveryRowForTheEpochsEarlyStoppingKept()
     {
         var data = new MLContext(1).Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(i => new Marked { X = (i * 37 % 400) / 400f, Label = MathF.Sin(i * 37 % 400 / 60f) }).ToList());
-        MlpOptions Options() => new() { FeatureColumnName = "X", EnsembleSize = 1, Epochs = 12, EarlyStoppingPatience = 2 };
+        MlpOptions Options() => new() { FeatureColumnName = "X", EnsembleSize = 1, Epochs = 12, EarlyStoppingPatience = 2, RefitOnEveryRow = false };
         DeepPredictionTransformer Fit(MlpOptions options) =>
             new MLContext(7).Deep().Regression.Mlp(options).Fit(new MLContext(1).Transforms.Concatenate("X", "X").Fit(data).Transform(data));
 
@@ -115,8 +116,9 @@ public class ValidationDataTests
         {
             Epochs = 3, ValidationColumnName = "IsValidation", EarlyStoppingPatience = 2,
         }));
-        var model = pipeline.Fit(data);
-        Assert.IsTrue(model.LastTransformer.History.Epochs.All(e => e.ValidationLoss is not null && e.Rows == 160));
+        var epochs = pipeline.Fit(data).LastTransformer.History.Epochs.ToLookup(e => e.Stage);
+        Assert.IsTrue(epochs["early stopping"].Any() && epochs["early stopping"].All(e => e.ValidationLoss is not null && e.Rows == 160));
+        Assert.IsTrue(epochs["refit"].Any() && epochs["refit"].All(e => e.ValidationLoss is null && e.Rows == 200), "the marked rows train in the refit");
 
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.Deep().Regression.Mlp(new MlpOptions { Epochs = 1, ValidationColumnName = "Label", FeatureColumnName = "X" }).Fit(
