@@ -15,7 +15,10 @@ public sealed class TrainingHistory
     /// <summary>One entry per completed epoch, in order.</summary>
     public IReadOnlyList<EpochMetrics> Epochs { get; }
 
-    /// <summary>The epoch whose weights the model kept, when early stopping was on.</summary>
+    /// <summary>
+    /// The epoch whose weights the model kept, when early stopping chose it; null when the last epoch's were kept
+    /// (without early stopping, or after <see cref="TrainingOptions.RefitOnEveryRow"/>'s refit).
+    /// </summary>
     public int? BestEpoch { get; }
 
     /// <summary>Whether early stopping ended training before the configured number of epochs.</summary>
