@@ -122,14 +122,11 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
                     NetworkExport.ToOnnx(built, inputs, task); // a layer without ONNX export fails now, not after every epoch
                 return (built, built.TrainIn(new TrainingSession(runOptions, loop.Task, context, training, validating)));
             }
-            catch (Exception e) when (!ReferenceEquals(rows, given) && BadValues.Is(e))
+            catch (Exception e)
             {
                 built.Dispose();
-                throw BadValueAsGiven(given, task, seed) ?? e;
-            }
-            catch
-            {
-                built.Dispose();
+                if (!ReferenceEquals(rows, given) && BadValues.Is(e))
+                    throw BadValueAsGiven(given, task, seed) ?? e;
                 throw;
             }
         }

@@ -1,6 +1,7 @@
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Glue;
 using BigModel.MLNet.Models.Mlp;
+using BigModel.MLNet.Tests.Fixtures;
 using Microsoft.ML;
 
 namespace BigModel.MLNet.Tests.Glue;
@@ -70,10 +71,12 @@ public class ValidationDataTests
     [TestMethod]
     public void RefitTrainsAFreshNetworkOnEveryRowForTheEpochsEarlyStoppingKept()
     {
-        var data = new MLContext(1).Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(i => new Marked { X = (i * 37 % 400) / 400f, Label = MathF.Sin(i * 37 % 400 / 60f) }).ToList());
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(i => new Marked { X = (i * 37 % 400) / 400f, Label = MathF.Sin(i * 37 % 400 / 60f) }).ToList());
+        var features = ml.Transforms.Concatenate("X", "X").Fit(data).Transform(data);
         MlpOptions Options() => new() { FeatureColumnName = "X", EnsembleSize = 1, Epochs = 12, EarlyStoppingPatience = 2, RefitOnEveryRow = false };
-        DeepPredictionTransformer Fit(MlpOptions options) =>
-            new MLContext(7).Deep().Regression.Mlp(options).Fit(new MLContext(1).Transforms.Concatenate("X", "X").Fit(data).Transform(data));
+        DeepPredictionTransformer Fit(MlpOptions options) => new MLContext(7).Deep().Regression.Mlp(options).Fit(features);
+        float[] Scores(ITransformer model) => ColumnValues.Read(model.Transform(features), "Score");
 
         var refitOptions = Options();
         refitOptions.RefitOnEveryRow = true;
@@ -82,7 +85,8 @@ public class ValidationDataTests
         var validated = history.Epochs.Where(e => e.Stage == "early stopping").ToList();
         var refit = history.Epochs.Where(e => e.Stage == "refit").ToList();
         Assert.IsTrue(validated.All(e => e.ValidationLoss is not null && e.Rows < 400), "the first fit validates on held-out rows");
-        int kept = Fit(Options()).History.BestEpoch!.Value;
+        var once = Fit(Options());
+        int kept = once.History.BestEpoch!.Value;
         Assert.HasCount(kept, refit, "the refit trains as many epochs as early stopping kept");
         Assert.IsTrue(refit.All(e => e.ValidationLoss is null && e.Rows == 400), "the refit trains on every row");
 
@@ -90,16 +94,8 @@ public class ValidationDataTests
         var everyRow = Options().OnEveryRow();
         everyRow.Epochs = kept;
         everyRow.ScheduleEpochs = 12;
-        var ml = new MLContext(1);
-        var features = ml.Transforms.Concatenate("X", "X").Fit(data).Transform(data);
-        float[] Scores(ITransformer model) => ml.Data.CreateEnumerable<Scored>(model.Transform(features), reuseRowObject: false).Select(r => r.Score).ToArray();
         CollectionAssert.AreEqual(Scores(Fit(everyRow)), Scores(refitted));
-        Assert.AreNotEqual(Scores(Fit(Options()))[0], Scores(refitted)[0], "the refit replaced the first fit's network");
-    }
-
-    private sealed class Scored
-    {
-        public float Score { get; set; }
+        Assert.AreNotEqual(Scores(once)[0], Scores(refitted)[0], "the refit replaced the first fit's network");
     }
 
     [TestMethod]
