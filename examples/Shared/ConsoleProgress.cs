@@ -15,7 +15,7 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
     public void Report(TrainingProgress p)
     {
         int filled = (int)Math.Round(p.EpochFraction * Width);
-        string text = $"epoch {p.Epoch}/{p.Epochs} [{new string('#', filled)}{new string('.', Width - filled)}] {p.EpochFraction,4:P0} " +
+        string text = $"{(p.Stage is null ? "" : p.Stage + ", ")}epoch {p.Epoch}/{p.Epochs} [{new string('#', filled)}{new string('.', Width - filled)}] {p.EpochFraction,4:P0} " +
             $"{p.Rows:N0} rows, {p.RowsPerSecond:N0}/s, loss {p.TrainingLoss:G4}, epoch ends in {p.EpochRemaining:mm\\:ss}, fit in {p.FitRemaining:hh\\:mm\\:ss}";
         if (!Console.IsOutputRedirected)
         {

@@ -14,10 +14,13 @@ internal sealed class ProgressReporter(TrainingOptions options, Action<string> l
     private TimeSpan _lastReport, _lastLog;
     private TimeSpan? _lastEpoch;
     private int _epoch;
+    private int? _bestEpoch;
 
-    public void StartEpoch(int epoch)
+    /// <summary>Starts epoch <paramref name="epoch"/>; <paramref name="bestEpoch"/> is early stopping's best so far, which sizes a refit that follows.</summary>
+    public void StartEpoch(int epoch, int? bestEpoch)
     {
         _epoch = epoch;
+        _bestEpoch = bestEpoch;
         _lastReport = _lastLog = TimeSpan.Zero;
         _epochClock.Restart();
     }
@@ -37,9 +40,15 @@ internal sealed class ProgressReporter(TrainingOptions options, Action<string> l
         double fraction = Math.Min(1, (double)batch / Math.Max(1, batchesPerEpoch));
         var epochRemaining = fraction > 0 ? elapsed / fraction - elapsed : TimeSpan.Zero;
         var perEpoch = _lastEpoch ?? (fraction > 0 ? elapsed / fraction : TimeSpan.Zero);
-        var fitRemaining = epochRemaining + perEpoch * (options.Epochs - _epoch);
+        // A refit trains as many epochs as early stopping keeps, each about one of these: it trains the validation rows
+        // too, and validates nothing.
+        int refitEpochs = options.RefitFollows ? _bestEpoch ?? _epoch : 0;
+        var fitRemaining = epochRemaining + perEpoch * (options.Epochs - _epoch + refitEpochs);
         var progress = new TrainingProgress(_epoch, options.Epochs, batch, batchesPerEpoch, totals.Rows,
-            totals.Rows / Math.Max(elapsed.TotalSeconds, 1e-9), elapsed, epochRemaining, fitRemaining, totals.MeanLoss);
+            totals.Rows / Math.Max(elapsed.TotalSeconds, 1e-9), elapsed, epochRemaining, fitRemaining, totals.MeanLoss)
+        {
+            Stage = options.Stage,
+        };
         if (report)
         {
             _lastReport = elapsed;

@@ -95,7 +95,7 @@ public sealed class TrainingLoop
             var clock = Stopwatch.StartNew();
             Freeze(groups, epoch);
             var shuffle = _options.ShuffleBufferSize > 0 ? new Random(epochSeeds.Next()) : null;
-            progress.StartEpoch(epoch);
+            progress.StartEpoch(epoch, earlyStopping?.BestEpoch);
             var (loss, rows, feedWait) = TrainEpoch(network, health, optimizer, average, training.ReadEpoch(_context.Device, shuffle), classWeights, schedule, progress, epoch, ref step);
             average?.SwapIn(); // validation, batch-norm statistics and early stopping see the averaged weights
             if (recomputeNorms && (validation is not null || epoch == _options.Epochs))

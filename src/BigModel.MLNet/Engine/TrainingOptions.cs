@@ -276,6 +276,24 @@ public class TrainingOptions
         return copy;
     }
 
+    /// <summary>The stage of a fit in stages that a run trains, for <see cref="TrainingProgress.Stage"/>; null for a fit in one run.</summary>
+    internal string? Stage { get; set; }
+
+    /// <summary>Whether <see cref="RefitOnEveryRow"/>'s refit follows this run, so that its time estimates include the refit.</summary>
+    internal bool RefitFollows { get; set; }
+
+    /// <summary>The stage names of <see cref="RefitOnEveryRow"/>'s two fits.</summary>
+    internal const string EarlyStoppingStage = "early stopping", RefitStage = "refit";
+
+    /// <summary>A copy for the fit that <see cref="RefitOnEveryRow"/>'s refit follows.</summary>
+    internal TrainingOptions BeforeRefit()
+    {
+        var copy = Copy();
+        copy.Stage = EarlyStoppingStage;
+        copy.RefitFollows = true;
+        return copy;
+    }
+
     /// <summary>
     /// A copy for <see cref="RefitOnEveryRow"/>'s second fit: <paramref name="epochs"/> epochs on every row, without
     /// validation, and without checkpoints, which would overwrite the first fit's (a warm start applies to both fits).
@@ -288,6 +306,8 @@ public class TrainingOptions
         copy.ValidationColumnName = null;
         copy.EarlyStoppingPatience = null;
         copy.Epochs = epochs;
+        copy.Stage = RefitStage;
+        copy.RefitFollows = false;
         // The learning rate follows the first fit's schedule, so the chosen epoch ends at the rate it had there.
         copy.ScheduleEpochs ??= Epochs;
         return copy;

@@ -78,13 +78,14 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             services.Info($"{_spec.Name}: too few rows to hold any out for validation; every epoch trains and the last is kept.");
             options = options.WithoutEarlyStopping();
         }
-        var (network, history) = TrainOn(trainData, validationData, options);
-        if (_options.RefitOnEveryRow && split && history.BestEpoch is int best)
+        bool refit = _options.RefitOnEveryRow && split && options.EarlyStoppingPatience is not null;
+        var (network, history) = TrainOn(trainData, validationData, refit ? options.BeforeRefit() : options);
+        if (refit && history.BestEpoch is int best)
         {
             services.Info($"{_spec.Name}: early stopping kept epoch {best}; a fresh network trains {best} epochs on every row ({nameof(TrainingOptions.RefitOnEveryRow)}).");
             network.Dispose();
-            (network, var refit) = TrainOn(given, null, options.ForRefit(best));
-            history = history.AsStage("early stopping").Then(refit, "refit", keepNext: true);
+            (network, var refitted) = TrainOn(given, null, options.ForRefit(best));
+            history = history.AsStage(TrainingOptions.EarlyStoppingStage).Then(refitted, TrainingOptions.RefitStage, keepNext: true);
         }
         using (network)
         {

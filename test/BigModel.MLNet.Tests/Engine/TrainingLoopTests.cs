@@ -1,4 +1,5 @@
 using BigModel.MLNet.Engine;
+using BigModel.MLNet.Tests.Fixtures;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -390,8 +391,8 @@ public class TrainingLoopTests
     [TestMethod]
     public void ProgressArrivesInOrderWithFiniteEstimates()
     {
-        var reports = new List<TrainingProgress>();
-        var options = new TrainingOptions { Epochs = 3, Progress = new Collect(reports) };
+        var reports = new ProgressReports();
+        var options = new TrainingOptions { Epochs = 3, Progress = reports };
         Train(options);
         Assert.IsGreaterThanOrEqualTo(3, reports.Count);
         for (int epoch = 1; epoch <= 3; epoch++)
@@ -408,12 +409,6 @@ public class TrainingLoopTests
         Assert.IsTrue(reports.All(r => r.EpochRemaining >= TimeSpan.Zero && r.FitRemaining >= r.EpochRemaining && r.FitRemaining < TimeSpan.FromHours(1)));
         Assert.IsTrue(reports.All(r => double.IsFinite(r.TrainingLoss) && r.RowsPerSecond > 0));
         Assert.AreEqual(TimeSpan.Zero, reports[^1].FitRemaining, "nothing left after the last batch of the last epoch");
-    }
-
-    /// <summary>Collects reports synchronously, on the training thread.</summary>
-    private sealed class Collect(List<TrainingProgress> into) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => into.Add(value);
     }
 
     private sealed class WidthOne : ITrainingTask

@@ -99,6 +99,26 @@ public class ValidationDataTests
     }
 
     [TestMethod]
+    public void ProgressNamesTheRefitsStagesAndItsEstimateIncludesTheRefit()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(i => new Marked { X = i / 400f, Label = i / 200f }).ToList());
+        var features = ml.Transforms.Concatenate("X", "X").Fit(data).Transform(data);
+        var reports = new ProgressReports();
+        // A patience beyond the epochs: the first fit runs them all, so only the refit is left after its last batch.
+        var options = new MlpOptions { FeatureColumnName = "X", EnsembleSize = 1, Epochs = 3, EarlyStoppingPatience = 5, Progress = reports };
+        ml.Deep().Regression.Mlp(options).Fit(features);
+
+        var stages = reports.Select(r => r.Stage).Distinct().ToList();
+        CollectionAssert.AreEqual(new[] { "early stopping", "refit" }, stages);
+        var first = reports.Last(r => r.Stage == "early stopping");
+        Assert.AreEqual((3, first.BatchesPerEpoch), (first.Epoch, first.Batch), "the first fit's last batch");
+        Assert.IsGreaterThan(TimeSpan.Zero, first.FitRemaining, "the refit is still ahead");
+        Assert.AreEqual(1, reports.First(r => r.Stage == "refit").Epoch, "the refit counts its own epochs");
+        Assert.AreEqual(TimeSpan.Zero, reports[^1].FitRemaining, "nothing left after the refit's last batch");
+    }
+
+    [TestMethod]
     public void MarkedRowsValidateEvenInsideAPipeline()
     {
         var ml = new MLContext(1);

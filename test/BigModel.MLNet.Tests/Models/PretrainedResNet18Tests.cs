@@ -1,5 +1,6 @@
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Models.Cnn;
+using BigModel.MLNet.Tests.Fixtures;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -67,9 +68,14 @@ public class PretrainedResNet18Tests
     {
         var ml = new MLContext(1);
         var data = RandomPhotos(ml, 8, 1);
-        var estimator = ml.Deep().MulticlassClassification.Cnn(Transfer(epochs: 1));
+        var reports = new ProgressReports();
+        var options = Transfer(epochs: 1);
+        options.Progress = reports;
+        var estimator = ml.Deep().MulticlassClassification.Cnn(options);
         var model = estimator.Fit(data);
-        CollectionAssert.AreEqual(new[] { "probe", "probe", "fine-tune" }, model.History.Epochs.Select(e => e.Stage).ToArray());
+        string[] stages = ["probe", "probe", "fine-tune"];
+        CollectionAssert.AreEqual(stages, model.History.Epochs.Select(e => e.Stage).ToArray());
+        CollectionAssert.AreEqual(stages, reports.Where(r => r.Batch == r.BatchesPerEpoch).Select(r => r.Stage).ToArray(), "progress names each stage");
         Fixtures.EstimatorConformance.Check(ml, estimator, model, data, data, "Score", "PredictedLabel");
     }
 

@@ -167,8 +167,14 @@ public class RecommenderTests
 
         var ml = new MLContext(1);
         var (train, _, _) = Ratings.Load(ml);
-        var history = ml.Deep().Recommendation.NeuMF(embeddingSize: 8, epochs: 2).Fit(train).History;
-        CollectionAssert.AreEqual(new[] { "biases", "biases", "factorization", "factorization", "neumf", "neumf" }, history.Epochs.Select(e => e.Stage).ToArray());
+        var reports = new ProgressReports();
+        var history = ml.Deep().Recommendation.Recommender(new RecommenderOptions
+        {
+            Architecture = RecommenderArchitecture.NeuMF, EmbeddingSize = 8, Epochs = 2, Progress = reports,
+        }).Fit(train).History;
+        string[] stages = ["biases", "biases", "factorization", "factorization", "neumf", "neumf"];
+        CollectionAssert.AreEqual(stages, history.Epochs.Select(e => e.Stage).ToArray());
+        CollectionAssert.AreEqual(stages, reports.Where(r => r.Batch == r.BatchesPerEpoch).Select(r => r.Stage).ToArray(), "progress names each stage");
     }
 
     [TestMethod]

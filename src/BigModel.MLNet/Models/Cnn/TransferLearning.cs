@@ -29,6 +29,7 @@ internal static class TransferLearning
 
         using var probeWeights = WeightSnapshot.Of(network);
         var fineTuning = session.Options.CopyForStage();
+        fineTuning.Stage = FineTuneStage;
         fineTuning.Schedule = LearningRateSchedule.CosineWithWarmup;
         fineTuning.WarmupFraction = Math.Max(fineTuning.WarmupFraction, 0.1);
         // With validation data, keep the best epoch (patience beyond the run: restore without stopping).
@@ -45,7 +46,7 @@ internal static class TransferLearning
             context.Log($"Kept the probe: fine-tuning validated worse ({Describe(fineScore!.Value)} against {Describe(probeScore!.Value)}).");
         }
         network.eval();
-        return probe.AsStage("probe").Then(fine, "fine-tune", keepNext: !keepProbe);
+        return probe.AsStage(ProbeStage).Then(fine, FineTuneStage, keepNext: !keepProbe);
     }
 
     /// <summary>Trains the head on cached backbone features; returns its history and its best validation score (lower is better).</summary>
@@ -55,6 +56,7 @@ internal static class TransferLearning
         using var training = CachedFeatures(network, session.Training, context, options.BatchSize);
         using var validation = session.Validation is null ? null : CachedFeatures(network, session.Validation, context, options.BatchSize);
         var probing = session.Options.CopyForStage();
+        probing.Stage = ProbeStage;
         probing.Epochs = options.ProbeEpochs;
         probing.LearningRate = ProbeLearningRate;
         probing.Schedule = LearningRateSchedule.Constant;
@@ -64,6 +66,8 @@ internal static class TransferLearning
         var history = new TrainingLoop(probing, session.Task, context).Run(TrainableNetwork.From(network.Head), training, validation);
         return (history, validation is null ? null : Score(history, probing.EarlyStoppingMetric));
     }
+
+    private const string ProbeStage = "probe", FineTuneStage = "fine-tune";
 
     /// <summary>A head on fixed features learns fast: a rate a whole network could not take.</summary>
     private const double ProbeLearningRate = 1e-2;

@@ -34,11 +34,12 @@ internal static class RecommenderStages
                 if (stage == RecommenderArchitecture.NeuMF)
                     network.ReduceTo(RecommenderArchitecture.MatrixFactorization);
                 network.Active = stage;
+                string name = StageName(stage);
+                staged.Stage = name;
                 var trainable = new TrainableNetwork(network, network.Forward, network.Penalty, [new ParameterGroup(trained)]);
                 var run = new TrainingLoop(staged, session.Task, context).Run(trainable, session.Training, session.Validation);
                 double? loss = BestLoss(run);
                 bool better = kept is not { Loss: double keptLoss } || loss is not double stageLoss || stageLoss < keptLoss;
-                string name = StageName(stage);
                 if (better)
                 {
                     kept?.Weights?.Dispose();
