@@ -17,7 +17,10 @@ public sealed record EpochMetrics(
     TimeSpan Duration,
     long Rows)
 {
-    /// <summary>The training stage the epoch belongs to, for runs in stages ("probe", "fine-tune"); null otherwise.</summary>
+    /// <summary>
+    /// The stage of a fit in stages that trained the epoch (the names <see cref="TrainingProgress.Stage"/> lists), also
+    /// seen by <see cref="TrainingOptions.EpochEnded"/>; null for a fit in one run.
+    /// </summary>
     public string? Stage { get; init; }
 
     /// <summary>

@@ -3,7 +3,7 @@ namespace BigModel.MLNet.Engine;
 /// <summary>The metrics of every epoch of one training run, and how the run ended.</summary>
 public sealed class TrainingHistory
 {
-    /// <summary>The record of a run (for stages: see <see cref="AsStage"/> and <see cref="Then"/>).</summary>
+    /// <summary>The record of a run (for runs in stages: see <see cref="Then"/>).</summary>
     public TrainingHistory(IReadOnlyList<EpochMetrics> epochs, int? bestEpoch, bool stoppedEarly, string device)
     {
         Epochs = epochs;
@@ -27,17 +27,14 @@ public sealed class TrainingHistory
     /// <summary>The device that trained the model, e.g. <c>cpu</c> or <c>cuda:0</c>.</summary>
     public string Device { get; }
 
-    /// <summary>The same run with every epoch labelled as stage <paramref name="stage"/> (for runs in stages).</summary>
-    public TrainingHistory AsStage(string stage) =>
-        new([.. Epochs.Select(e => e with { Stage = stage })], BestEpoch, StoppedEarly, Device);
-
     /// <summary>
-    /// This run's epochs followed by <paramref name="next"/>'s (as stage <paramref name="nextStage"/>), numbered on;
-    /// the best epoch is <paramref name="next"/>'s when <paramref name="keepNext"/>, otherwise this run's.
+    /// This run's epochs followed by <paramref name="next"/>'s, numbered on (each keeps its
+    /// <see cref="EpochMetrics.Stage"/>); the best epoch is <paramref name="next"/>'s when <paramref name="keepNext"/>,
+    /// otherwise this run's.
     /// </summary>
-    public TrainingHistory Then(TrainingHistory next, string nextStage, bool keepNext)
+    public TrainingHistory Then(TrainingHistory next, bool keepNext)
     {
-        var epochs = Epochs.Concat(next.Epochs.Select(e => e with { Epoch = e.Epoch + Epochs.Count, Stage = nextStage })).ToList();
+        var epochs = Epochs.Concat(next.Epochs.Select(e => e with { Epoch = e.Epoch + Epochs.Count })).ToList();
         int? best = keepNext ? next.BestEpoch is int b ? b + Epochs.Count : null : BestEpoch ?? Epochs.Count;
         return new TrainingHistory(epochs, best, next.StoppedEarly, Device);
     }

@@ -105,6 +105,7 @@ public sealed class TrainingLoop
             var metrics = new EpochMetrics(epoch, loss, validationLoss, validationAccuracy, schedule.RateAt(Math.Max(0, step - 1)), clock.Elapsed, rows)
             {
                 FeedWait = feedWait,
+                Stage = _options.Stage,
             };
             epochs.Add(metrics);
             progress.EndEpoch(clock.Elapsed);
@@ -296,7 +297,7 @@ public sealed class TrainingLoop
 
     private static string Describe(EpochMetrics m)
     {
-        string text = $"Epoch {m.Epoch}: training loss {m.TrainingLoss:G5}";
+        string text = $"Epoch {m.Epoch}{(m.Stage is null ? "" : $" ({m.Stage})")}: training loss {m.TrainingLoss:G5}";
         if (m.ValidationLoss is { } validationLoss)
             text += $", validation loss {validationLoss:G5}";
         if (m.ValidationAccuracy is { } accuracy)

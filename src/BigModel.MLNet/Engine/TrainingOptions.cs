@@ -276,7 +276,10 @@ public class TrainingOptions
         return copy;
     }
 
-    /// <summary>The stage of a fit in stages that a run trains, for <see cref="TrainingProgress.Stage"/>; null for a fit in one run.</summary>
+    /// <summary>
+    /// The stage of a fit in stages that a run trains: the loop stamps it on each epoch's
+    /// <see cref="EpochMetrics.Stage"/> and the reporter on <see cref="TrainingProgress.Stage"/>; null for a fit in one run.
+    /// </summary>
     internal string? Stage { get; set; }
 
     /// <summary>Whether <see cref="RefitOnEveryRow"/>'s refit follows this run, so that its time estimates include the refit.</summary>

@@ -85,7 +85,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             services.Info($"{_spec.Name}: early stopping kept epoch {best}; a fresh network trains {best} epochs on every row ({nameof(TrainingOptions.RefitOnEveryRow)}).");
             network.Dispose();
             (network, var refitted) = TrainOn(given, null, options.ForRefit(best));
-            history = history.AsStage(TrainingOptions.EarlyStoppingStage).Then(refitted, TrainingOptions.RefitStage, keepNext: true);
+            history = history.Then(refitted, keepNext: true);
         }
         using (network)
         {

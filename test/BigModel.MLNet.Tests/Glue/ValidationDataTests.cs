@@ -99,18 +99,22 @@ public class ValidationDataTests
     }
 
     [TestMethod]
-    public void ProgressNamesTheRefitsStagesAndItsEstimateIncludesTheRefit()
+    public void ProgressAndEpochCallbacksNameTheRefitsStagesAndTheEstimateIncludesTheRefit()
     {
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(i => new Marked { X = i / 400f, Label = i / 200f }).ToList());
         var features = ml.Transforms.Concatenate("X", "X").Fit(data).Transform(data);
         var reports = new ProgressReports();
+        var ended = new List<EpochMetrics>();
         // A patience beyond the epochs: the first fit runs them all, so only the refit is left after its last batch.
-        var options = new MlpOptions { FeatureColumnName = "X", EnsembleSize = 1, Epochs = 3, EarlyStoppingPatience = 5, Progress = reports };
-        ml.Deep().Regression.Mlp(options).Fit(features);
+        var options = new MlpOptions { FeatureColumnName = "X", EnsembleSize = 1, Epochs = 3, EarlyStoppingPatience = 5, Progress = reports, EpochEnded = ended.Add };
+        var model = ml.Deep().Regression.Mlp(options).Fit(features);
 
         var stages = reports.Select(r => r.Stage).Distinct().ToList();
         CollectionAssert.AreEqual(new[] { "early stopping", "refit" }, stages);
+        var expected = Enumerable.Repeat("early stopping", 3).Concat(Enumerable.Repeat("refit", ended.Count - 3)).ToArray();
+        CollectionAssert.AreEqual(expected, ended.Select(e => e.Stage).ToArray(), "each epoch's callback knows its stage");
+        CollectionAssert.AreEqual(expected, model.History.Epochs.Select(e => e.Stage).ToArray());
         var first = reports.Last(r => r.Stage == "early stopping");
         Assert.AreEqual((3, first.BatchesPerEpoch), (first.Epoch, first.Batch), "the first fit's last batch");
         Assert.IsGreaterThan(TimeSpan.Zero, first.FitRemaining, "the refit is still ahead");

@@ -46,7 +46,7 @@ internal static class TransferLearning
             context.Log($"Kept the probe: fine-tuning validated worse ({Describe(fineScore!.Value)} against {Describe(probeScore!.Value)}).");
         }
         network.eval();
-        return probe.AsStage(ProbeStage).Then(fine, FineTuneStage, keepNext: !keepProbe);
+        return probe.Then(fine, keepNext: !keepProbe);
     }
 
     /// <summary>Trains the head on cached backbone features; returns its history and its best validation score (lower is better).</summary>

@@ -49,7 +49,7 @@ internal static class RecommenderStages
                 {
                     context.Log($"Stage '{name}' validated worse (loss {loss:G4} against {kept!.Value.Loss:G4}); keeping '{StageName(kept.Value.Stage)}'.");
                 }
-                history = history is null ? run.AsStage(name) : history.Then(run, name, keepNext: better);
+                history = history is null ? run : history.Then(run, keepNext: better);
             }
 
             if (kept!.Value.Weights is { } earlier)
