@@ -1,5 +1,7 @@
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Tasks;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -35,7 +37,8 @@ internal sealed class MlpEnsemble : nn.Module<Tensor, Tensor>, IOnnxExportable
         int members = options.EnsembleSize;
         using (no_grad())
         {
-            member_scales = new Parameter(randint(0, 2, [members, inputWidth]).to_type(ScalarType.Float32).mul_(2).sub_(1));
+            using var two = 2.ToScalar();
+            member_scales = new Parameter(randint(0, 2, [members, inputWidth]).to_type(ScalarType.Float32).mul_(two).sub_(Scalars.One));
             // Each head starts as nn.Linear's would: uniform within 1/√fan-in.
             double bound = 1 / Math.Sqrt(width);
             head_weights = new Parameter(empty(members, width, outputs).uniform_(-bound, bound));
@@ -52,7 +55,7 @@ internal sealed class MlpEnsemble : nn.Module<Tensor, Tensor>, IOnnxExportable
         long rows = input.shape[0], width = input.shape[1];
         var scaled = input.unsqueeze(1).mul(member_scales).reshape(rows * Members, width);
         var features = hidden.call(scaled).reshape(rows, Members, -1);
-        var outputs = einsum("bkh,kho->bko", features, head_weights).add(head_biases);
+        var outputs = einsum("bkh,kho->bko", features, head_weights).add(head_biases, Scalars.One); // a kept alpha (see Scalars)
         var result = training ? outputs.reshape(rows * Members, -1) : Average(outputs);
         return result.MoveToOuterDisposeScope();
     }

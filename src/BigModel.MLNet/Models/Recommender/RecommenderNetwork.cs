@@ -119,7 +119,7 @@ internal sealed class RecommenderNetwork : nn.Module
             var weight = fusion.weight!;
             weight.zero_();
             using var generalized = weight.narrow(1, 0, userFactors!.weight!.shape[1]);
-            generalized.fill_(1);
+            generalized.fill_(Scalars.One);
         }
     }
 

@@ -45,7 +45,7 @@ internal sealed class BertEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>
         if (length > Config.MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(ids), length, $"Sequences are longer than the encoder's {Config.MaxPositions} positions.");
         using var positionIds = arange(length, dtype: ScalarType.Int64, device: ids.device);
-        var states = words.call(ids).add(positions.call(positionIds)).add(types.call(tokenTypes));
+        var states = words.call(ids).add(positions.call(positionIds), Scalars.One).add(types.call(tokenTypes), Scalars.One);
         states = dropout.call(embeddingNorm.call(states));
         // 0 where there is a token, −10000 where there is padding: (mask − 1) · 10000.
         var bias = mask.sub(Scalars.One).mul(_maskedScore).unsqueeze(1).unsqueeze(2);

@@ -1,3 +1,4 @@
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Export;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -42,12 +43,12 @@ internal sealed class TransformerLayer : nn.Module<Tensor, Tensor, Tensor>
     {
         long rows = states.shape[0], length = states.shape[1];
         Tensor Heads(Tensor projected) => projected.view(rows, length, _heads, _headSize).transpose(1, 2);
-        var scores = Heads(query.call(states)).matmul(Heads(key.call(states)).transpose(2, 3)).mul(_attentionScale).add(attentionBias);
+        var scores = Heads(query.call(states)).matmul(Heads(key.call(states)).transpose(2, 3)).mul(_attentionScale).add(attentionBias, Scalars.One);
         var context = nn.functional.softmax(scores, -1).matmul(Heads(value.call(states)))
             .transpose(1, 2).contiguous().view(rows, length, _hidden);
-        var attended = attentionNorm.call(dropout.call(attentionOutput.call(context)).add(states));
+        var attended = attentionNorm.call(dropout.call(attentionOutput.call(context)).add(states, Scalars.One));
         var fed = output.call(gelu.call(intermediate.call(attended)));
-        return outputNorm.call(dropout.call(fed).add(attended));
+        return outputNorm.call(dropout.call(fed).add(attended, Scalars.One));
     }
 
     /// <summary>The same computation as ONNX operators.</summary>
