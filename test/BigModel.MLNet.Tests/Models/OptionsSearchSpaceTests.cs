@@ -29,7 +29,6 @@ public class OptionsSearchSpaceTests
             Assert.AreEqual(Convert.ToDouble(range.Init), value, 1e-12, $"{options.Name}.{property.Name}: the search starts at the default");
             Assert.IsTrue(value >= Convert.ToDouble(range.Min) && value <= Convert.ToDouble(range.Max), $"{options.Name}.{property.Name} default lies in its range");
         }
-        Assert.IsNotNull(typeof(MlpOptions).GetProperty(nameof(MlpOptions.UseBatchNorm))!.GetCustomAttribute<BooleanChoiceAttribute>());
     }
 
     /// <summary>

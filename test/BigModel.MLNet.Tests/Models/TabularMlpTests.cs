@@ -230,6 +230,34 @@ public class TabularMlpTests
     }
 
     [TestMethod]
+    public void ClassificationNormalisesBatchesByDefaultUnlessABatchWouldHoldOneRow()
+    {
+        // Batch normalisation adds a scale and a shift per hidden unit (128 + 64) to the parameter count in the log.
+        const int normParameters = 2 * (128 + 64);
+        var ml = LoggingContext(out var log);
+        var binary = SyntheticData.Binary(ml, 40, 1);
+        var regression = SyntheticData.Regression(ml, 40, 1);
+        long Count(IEstimator<DeepPredictionTransformer> trainer, IDataView data)
+        {
+            using var model = trainer.Fit(data);
+            return Parameters(log);
+        }
+        MlpOptions With(bool? batchNorm, int batchSize = 8) => new() { Epochs = 1, BatchSize = batchSize, UseBatchNorm = batchNorm };
+
+        long classification = Count(ml.Deep().BinaryClassification.Mlp(With(null)), binary);
+        long without = Count(ml.Deep().BinaryClassification.Mlp(With(false)), binary);
+        Assert.AreEqual(normParameters, classification - without, "on by default for classification");
+        Assert.IsTrue(log.Any(m => m.Contains("Batch normalisation after each hidden layer")), "the log says why");
+        Assert.AreEqual(without, Count(ml.Deep().BinaryClassification.Mlp(With(null, batchSize: 1)), binary), "off for batches of one row");
+        var oneRow = ml.Data.TakeRows(binary, 1);
+        Assert.AreEqual(Count(ml.Deep().BinaryClassification.Mlp(With(false)), oneRow), Count(ml.Deep().BinaryClassification.Mlp(With(null)), oneRow),
+            "off for one training row");
+
+        long forRegression = Count(ml.Deep().Regression.Mlp(With(null)), regression);
+        Assert.AreEqual(normParameters, Count(ml.Deep().Regression.Mlp(With(true)), regression) - forRegression, "off by default for regression");
+    }
+
+    [TestMethod]
     public void AnEnsembleLearnsCountsItsParametersAndSavesAsOne()
     {
         // The shop prices with 8 members (the default) against one network. Each member adds a scale per input value

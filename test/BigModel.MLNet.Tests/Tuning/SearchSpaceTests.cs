@@ -14,9 +14,9 @@ public class SearchSpaceTests
         Assert.AreEqual((1e-5, 1e-1, 1e-3, true, false), (rate.Min, rate.Max, rate.Init, rate.LogScale, rate.IsInteger));
         var epochs = (RangeParameter)space["Epochs"];
         Assert.IsTrue(epochs.IsInteger && epochs.LogScale);
-        var batchNorm = (ChoiceParameter)space["UseBatchNorm"];
-        CollectionAssert.AreEquivalent(new object[] { true, false }, batchNorm.Choices.ToList());
-        Assert.AreEqual(false, batchNorm.Init);
+        Assert.IsFalse(space.Parameters.Any(p => p.Name == nameof(MlpOptions.UseBatchNorm)), "left to its by-task default");
+        var withBatchNorm = (ChoiceParameter)space.Choose(nameof(MlpOptions.UseBatchNorm), true, false)[nameof(MlpOptions.UseBatchNorm)];
+        CollectionAssert.AreEqual(new object[] { true, false }, withBatchNorm.Choices.ToList(), "a search can add it");
         var embedOneHot = (ChoiceParameter)space["EmbedOneHotSlots"];
         CollectionAssert.AreEquivalent(new object[] { true, false }, embedOneHot.Choices.ToList());
         Assert.AreEqual(true, embedOneHot.Init, "the search starts with one-hot ranges embedded, the default");

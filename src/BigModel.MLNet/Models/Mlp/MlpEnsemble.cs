@@ -30,10 +30,11 @@ internal sealed class MlpEnsemble : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="outputs">Values each member outputs per row.</param>
     /// <param name="kind">How the members' outputs are averaged.</param>
     /// <param name="options">The hidden layers (shared) and the number of members.</param>
-    public MlpEnsemble(int inputWidth, int outputs, PredictionKind kind, MlpOptions options) : base(nameof(MlpEnsemble))
+    /// <param name="batchNorm">Whether the hidden layers normalise batches (<see cref="MlpOptions.UseBatchNorm"/> as resolved for the task).</param>
+    public MlpEnsemble(int inputWidth, int outputs, PredictionKind kind, MlpOptions options, bool batchNorm) : base(nameof(MlpEnsemble))
     {
         this.kind = kind;
-        hidden = nn.Sequential(MlpNetwork.HiddenLayers(inputWidth, options, out int width));
+        hidden = nn.Sequential(MlpNetwork.HiddenLayers(inputWidth, options, batchNorm, out int width));
         int members = options.EnsembleSize;
         using (no_grad())
         {

@@ -1,6 +1,8 @@
 using BigModel.MLNet.Engine;
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Glue;
+using BigModel.MLNet.Tasks;
+using Microsoft.ML;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -60,11 +62,34 @@ internal sealed class TabularMlp : nn.Module
             request.Log($"'{options.FeatureColumnName}': {ranges.Count} one-hot {(ranges.Count == 1 ? "range" : "ranges")} ({ranges.Sum(r => r.Count)} slots) learned as embeddings, {numeric.Slots!.Length} numeric slots.");
         var categories = request.InputSizes.Skip(1).Select(keys => Embedding(keys, Width(keys))).ToArray();
         int inputWidth = numeric.Width(vectorWidth) + (oneHot?.Width ?? 0) + categories.Sum(e => (int)e.weight!.shape[1]);
+        bool batchNorm = UsesBatchNorm(request, options);
         nn.Module<Tensor, Tensor> body = options.EnsembleSize == 1
-            ? MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options)
-            : new MlpEnsemble(inputWidth, request.Task.OutputSize, request.Task.Kind, options);
+            ? MlpNetwork.Create(new NetworkShape(inputWidth, request.Task.OutputSize), options, batchNorm)
+            : new MlpEnsemble(inputWidth, request.Task.OutputSize, request.Task.Kind, options, batchNorm);
         var network = new TabularMlp(numeric, oneHot, categories, body);
         return new BuiltNetwork(new TrainableNetwork(network, network.Forward, OutputsPerRow: options.EnsembleSize), network.ExportOnnx);
+    }
+
+    /// <summary>
+    /// <see cref="MlpOptions.UseBatchNorm"/>, or when it is null: for classification, unless a training batch would hold
+    /// a single row (batch size 1 or one training row), which batch normalisation cannot train on.
+    /// </summary>
+    private static bool UsesBatchNorm(NetworkRequest request, MlpOptions options)
+    {
+        if (options.UseBatchNorm is bool chosen)
+            return chosen;
+        bool batchNorm = request.Task.Kind != PredictionKind.Regression && options.BatchSize > 1 && HasTwoRows(request.TrainingData);
+        if (batchNorm)
+            request.Log($"Batch normalisation after each hidden layer (the classification default; {nameof(MlpOptions.UseBatchNorm)} = false leaves it out).");
+        return batchNorm;
+    }
+
+    private static bool HasTwoRows(IDataView data)
+    {
+        if (data.GetRowCount() is long rows)
+            return rows > 1;
+        using var cursor = data.GetRowCursor([]);
+        return cursor.MoveNext() && cursor.MoveNext();
     }
 
     /// <summary>The numeric slots (those outside <paramref name="oneHot"/>) and their encoding, fitted to the training data.</summary>
