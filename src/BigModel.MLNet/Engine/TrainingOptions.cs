@@ -282,8 +282,9 @@ public class TrainingOptions
     /// </summary>
     internal string? Stage { get; set; }
 
-    /// <summary>Whether <see cref="RefitOnEveryRow"/>'s refit follows this run, so that its time estimates include the refit.</summary>
-    internal bool RefitFollows { get; set; }
+    /// <summary>Whether <see cref="RefitOnEveryRow"/>'s refit follows this run (its first fit), so that its time
+    /// estimates include the refit.</summary>
+    internal bool RefitFollows => Stage == EarlyStoppingStage;
 
     /// <summary>The stage names of <see cref="RefitOnEveryRow"/>'s two fits.</summary>
     internal const string EarlyStoppingStage = "early stopping", RefitStage = "refit";
@@ -293,7 +294,6 @@ public class TrainingOptions
     {
         var copy = Copy();
         copy.Stage = EarlyStoppingStage;
-        copy.RefitFollows = true;
         return copy;
     }
 
@@ -310,7 +310,6 @@ public class TrainingOptions
         copy.EarlyStoppingPatience = null;
         copy.Epochs = epochs;
         copy.Stage = RefitStage;
-        copy.RefitFollows = false;
         // The learning rate follows the first fit's schedule, so the chosen epoch ends at the rate it had there.
         copy.ScheduleEpochs ??= Epochs;
         return copy;

@@ -112,7 +112,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
                 (augment is null ? "." : ", training batches augmented."));
 
             // Initial weights come from the run's own random stream (TorchRandom): concurrent fits stay reproducible.
-            var built = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, rows, services.Info)));
+            var built = TorchRandom.Draw(seed, stream: 0, () => _spec.Build(new NetworkRequest(inputs.Select(i => i.Size).ToList(), task, rows, trainingRows, services.Info)));
             try
             {
                 if (runOptions.RefitOnEveryRow && built.Train is not null)

@@ -28,6 +28,7 @@ internal sealed record ModelSpec(
     Func<DataViewSchema, Func<TensorBatch, Random, TensorBatch>?>? TrainingAugmentation = null,
     bool VerifyExportBeforeTraining = false);
 
-/// <summary>What a network builder gets: each input's size (vector width or key count), the task, the data, and the
-/// training log (for what the builder decided from the data that the user should know).</summary>
-internal sealed record NetworkRequest(IReadOnlyList<int> InputSizes, PredictionTask Task, IDataView TrainingData, Action<string> Log);
+/// <summary>What a network builder gets: each input's size (vector width or key count), the task, the data and its
+/// row count (counted once by the trainer), and the training log (for what the builder decided from the data that the
+/// user should know).</summary>
+internal sealed record NetworkRequest(IReadOnlyList<int> InputSizes, PredictionTask Task, IDataView TrainingData, long TrainingRows, Action<string> Log);

@@ -2,7 +2,6 @@ using BigModel.MLNet.Engine;
 using BigModel.MLNet.Export;
 using BigModel.MLNet.Glue;
 using BigModel.MLNet.Tasks;
-using Microsoft.ML;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -78,18 +77,10 @@ internal sealed class TabularMlp : nn.Module
     {
         if (options.UseBatchNorm is bool chosen)
             return chosen;
-        bool batchNorm = request.Task.Kind != PredictionKind.Regression && options.BatchSize > 1 && HasTwoRows(request.TrainingData);
+        bool batchNorm = request.Task.Kind != PredictionKind.Regression && options.BatchSize > 1 && request.TrainingRows > 1;
         if (batchNorm)
             request.Log($"Batch normalisation after each hidden layer (the classification default; {nameof(MlpOptions.UseBatchNorm)} = false leaves it out).");
         return batchNorm;
-    }
-
-    private static bool HasTwoRows(IDataView data)
-    {
-        if (data.GetRowCount() is long rows)
-            return rows > 1;
-        using var cursor = data.GetRowCursor([]);
-        return cursor.MoveNext() && cursor.MoveNext();
     }
 
     /// <summary>The numeric slots (those outside <paramref name="oneHot"/>) and their encoding, fitted to the training data.</summary>
