@@ -25,6 +25,7 @@ internal sealed record ReportRow(string Dataset, string Model, string Metric, do
 internal sealed class Report
 {
     private readonly List<ReportRow> _rows = [];
+    private readonly List<string> _notes = [];
 
     public IReadOnlyList<ReportRow> Rows => _rows;
 
@@ -32,6 +33,13 @@ internal sealed class Report
     {
         _rows.Add(row);
         Console.WriteLine($"  {row.Dataset} · {row.Model}: {row.Metric} {row.Ours:G4} vs {row.BaselineName} {row.Baseline:G4} (ratio {row.Ratio:F3}, {row.Minutes:F1} min)");
+    }
+
+    /// <summary>A finding that is not a score against a baseline (a training curve's behaviour), listed under the table.</summary>
+    public void Note(string note)
+    {
+        _notes.Add(note);
+        Console.WriteLine($"  {note}");
     }
 
     /// <summary>Prints the dataset's rows as one JSON line.</summary>
@@ -54,6 +62,10 @@ internal sealed class Report
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Dataset} | {r.Model} | {r.Metric} | {(r.Wins ? "**" : "")}{r.Ours:G4}{(r.Wins ? "**" : "")} | {r.BaselineName} | {r.Baseline:G4} | {r.Ratio:F3} | {r.Minutes:F1} |"));
         text.AppendLine();
+        foreach (var note in _notes)
+            text.AppendLine($"- {note}");
+        if (_notes.Count > 0)
+            text.AppendLine();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Command: `{command}` — {elapsed.TotalMinutes:F0} minutes on this machine ({Environment.ProcessorCount} cores)."));
         return text.ToString();
     }
