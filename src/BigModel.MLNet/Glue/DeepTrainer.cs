@@ -68,17 +68,25 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         // The loop checks the options against the task (class weights per class, …) before any data is read.
         var loop = new TrainingLoop(_options, _loss is null ? task : new CustomLossTask(task, _loss), context);
 
-        var given = trainData;
-        (trainData, validationData) = ValidationData.Split(_context, trainData, validationData, _options, seed);
-        bool split = !ReferenceEquals(trainData, given);
         var options = _options;
+        // Rows are counted (up to the limit) only when the rule may apply.
+        if (validationData is null && options.HasSmallDataRule && DataViewRows.Count(trainData, atMost: options.SmallDataRows) is var rows
+            && rows >= 2 && rows < options.SmallDataRows)
+        {
+            options = options.ForSmallData();
+            services.Info($"{_spec.Name}: {rows} training rows, fewer than {nameof(TrainingOptions.SmallDataRows)} ({_options.SmallDataRows}): " +
+                $"{options.ValidationFraction:P0} validates, then a fresh network trains on every row for the epochs kept.");
+        }
+        var given = trainData;
+        (trainData, validationData) = ValidationData.Split(_context, trainData, validationData, options, seed);
+        bool split = !ReferenceEquals(trainData, given);
         if (validationData is null && options.ValidationFraction > 0 && options.EarlyStoppingPatience is not null)
         {
             // Fewer than two rows: the fraction held nothing out, so there is nothing to stop on.
             services.Info($"{_spec.Name}: too few rows to hold any out for validation; every epoch trains and the last is kept.");
             options = options.WithoutEarlyStopping();
         }
-        bool refit = _options.RefitOnEveryRow && split && options.EarlyStoppingPatience is not null;
+        bool refit = options.RefitOnEveryRow && split && options.EarlyStoppingPatience is not null;
         var (network, history) = TrainOn(trainData, validationData, refit ? options.BeforeRefit() : options);
         if (refit && history.BestEpoch is int best)
         {
@@ -117,7 +125,8 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
             {
                 if (runOptions.RefitOnEveryRow && built.Train is not null)
                     throw new ArgumentOutOfRangeException(nameof(TrainingOptions.RefitOnEveryRow),
-                        $"{_spec.Name} trains in stages, which {nameof(TrainingOptions.RefitOnEveryRow)} cannot repeat; set it to false.");
+                        $"{_spec.Name} trains in stages, which {nameof(TrainingOptions.RefitOnEveryRow)} cannot repeat; set it to false" +
+                        (_options.RefitOnEveryRow ? "." : $" and {nameof(TrainingOptions.SmallDataRows)}, which turns it on for small data, to 0."));
                 services.Info($"{_spec.Name}: {built.Network.Module.parameters().Sum(p => p.numel()):N0} parameters.");
                 if (_spec.VerifyExportBeforeTraining)
                     NetworkExport.ToOnnx(built, inputs, task); // a layer without ONNX export fails now, not after every epoch

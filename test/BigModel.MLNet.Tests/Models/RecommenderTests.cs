@@ -350,5 +350,13 @@ public class RecommenderTests
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Deep().Recommendation.Recommender(options).Fit(data));
         Assert.AreEqual("RefitOnEveryRow", error.ParamName);
         StringAssert.Contains(error.Message, "stages");
+
+        // The small-data rule turns the refit on for 50 rows under its limit, and the message says which option to change.
+        options.RefitOnEveryRow = false;
+        options.SmallDataRows = 100;
+        error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Deep().Recommendation.Recommender(options).Fit(data));
+        StringAssert.Contains(error.Message, "SmallDataRows");
+        options.SmallDataRows = 50; // 50 rows are not fewer than 50
+        Assert.IsNotNull(ml.Deep().Recommendation.Recommender(options).Fit(data).History.BestEpoch);
     }
 }

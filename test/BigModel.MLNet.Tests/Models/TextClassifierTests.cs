@@ -22,33 +22,44 @@ public class TextClassifierTests
     }.OnEveryRow();
 
     [TestMethod]
-    public void DefaultsValidateOnATenthAndKeepTheBestEpoch()
+    public void DefaultsKeepTheMostAccurateEpochAndRefitSmallDataOnEveryRow()
     {
         var ml = new MLContext(1);
         var tiny = TinyOptions(epochs: 1);
         // Only the encoder's size and rate are set: epochs, validation and early stopping are the defaults.
-        var options = new TextClassifierOptions
+        TextClassifierOptions Defaults() => new()
         {
             VocabularyPath = tiny.VocabularyPath, Config = tiny.Config, MaxLength = tiny.MaxLength, LearningRate = tiny.LearningRate, Dropout = 0,
         };
-        var model = ml.Deep().BinaryClassification.TextClassifier(options).Fit(SyntheticText.Load(ml, 400, 1));
+        var data = SyntheticText.Load(ml, 400, 1);
+        var test = SyntheticText.Load(ml, 200, 2);
 
-        var history = model.History;
-        Assert.IsTrue(history.Epochs.All(e => e.ValidationLoss is not null && e.Rows is > 300 and < 400), "a tenth (drawn at random) validates");
-        Assert.IsNotNull(history.BestEpoch, "early stopping keeps the best epoch");
-        double? bestAccuracy = history.Epochs.Max(e => e.ValidationAccuracy);
-        var mostAccurate = history.Epochs.First(e => e.ValidationAccuracy == bestAccuracy);
-        Assert.AreEqual(mostAccurate.Epoch, history.BestEpoch, "the kept epoch is the first of the most accurate on validation");
+        // From SmallDataRows rows on, a tenth validates and the most accurate epoch is kept.
+        var large = Defaults();
+        large.SmallDataRows = 400;
+        var history = ml.Deep().BinaryClassification.TextClassifier(large).Fit(data).History;
+        Assert.IsTrue(history.Epochs.All(e => e.ValidationLoss is not null && e.Rows is > 340 and < 390 && e.Stage is null), "a tenth (drawn at random) validates");
+        Assert.AreEqual(MostAccurate(history.Epochs), history.BestEpoch, "the kept epoch is the first of the most accurate on validation");
         Assert.IsLessThanOrEqualTo(10, history.Epochs.Count);
-        var metrics = ml.BinaryClassification.Evaluate(model.Transform(SyntheticText.Load(ml, 200, 2)));
+
+        // Below it (the default, 500 rows), a fifth validates, then a fresh encoder trains on every row for the epochs kept.
+        var model = ml.Deep().BinaryClassification.TextClassifier(Defaults()).Fit(data);
+        var stages = model.History.Epochs.ToLookup(e => e.Stage);
+        var validated = stages["early stopping"].ToList();
+        Assert.IsTrue(validated.Count > 0 && validated.All(e => e.ValidationLoss is not null && e.Rows is > 290 and < 345), "a fifth (drawn at random) validates");
+        Assert.HasCount(MostAccurate(validated), stages["refit"], "the refit trains as many epochs as the most accurate validation");
+        Assert.IsTrue(stages["refit"].All(e => e.ValidationLoss is null && e.Rows == 400), "the refit trains on every row");
+        var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
         Assert.IsGreaterThan(0.9, metrics.Accuracy, $"accuracy {metrics.Accuracy:F3} (chance 0.5)");
 
         // The defaults hold for a handful of rows too: neither side of the split is left empty, and one row trains alone.
         foreach (int rows in new[] { 12, 1 })
         {
-            var few = ml.Deep().BinaryClassification.TextClassifier(options).Fit(SyntheticText.Load(ml, rows, 3)).History;
+            var few = ml.Deep().BinaryClassification.TextClassifier(Defaults()).Fit(SyntheticText.Load(ml, rows, 3)).History;
             Assert.IsTrue(few.Epochs.All(e => e.Rows is > 0 && (e.Rows < rows) == (e.ValidationLoss is not null)), $"{rows} rows");
         }
+
+        static int MostAccurate(IReadOnlyList<EpochMetrics> epochs) => epochs.First(e => e.ValidationAccuracy == epochs.Max(m => m.ValidationAccuracy)).Epoch;
     }
 
     [TestMethod]
@@ -63,7 +74,8 @@ public class TextClassifierTests
         StringAssert.Contains(error.Message, nameof(TextClassifierOptions.EarlyStoppingMetric));
 
         options.EarlyStoppingMetric = EarlyStoppingMetric.ValidationLoss;
-        Assert.IsNotNull(ml.Deep().Regression.TextClassifier(options).Fit(rows).History.BestEpoch);
+        var history = ml.Deep().Regression.TextClassifier(options).Fit(rows).History;
+        Assert.IsTrue(history.Epochs.Any(e => e.Stage == "early stopping" && e.ValidationLoss is not null), "early stopping ran on the loss (before the small-data refit)");
     }
 
     private sealed class ScoredText
