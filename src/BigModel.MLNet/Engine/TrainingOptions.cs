@@ -283,10 +283,11 @@ public class TrainingOptions
     internal const double SmallDataValidationFraction = 0.2;
 
     /// <summary>
-    /// Whether <see cref="SmallDataRows"/>' rule may apply: early stopping on <see cref="ValidationFraction"/> of the
-    /// training rows (when no validation data is passed to <c>Fit</c>), with a row limit set.
+    /// Whether early stopping watches <see cref="ValidationFraction"/> of the training rows (when no validation data is
+    /// passed to <c>Fit</c>): the fits that <see cref="SmallDataRows"/>' rule may change, and that train every epoch
+    /// when the fraction holds nothing out.
     /// </summary>
-    internal bool HasSmallDataRule => SmallDataRows > 0 && ValidationColumnName is null && ValidationFraction > 0 && EarlyStoppingPatience is not null;
+    internal bool StopsOnAHeldOutFraction => ValidationColumnName is null && ValidationFraction > 0 && EarlyStoppingPatience is not null;
 
     /// <summary>A copy for <see cref="SmallDataRows"/>' rule: at least a fifth validates, and the refit follows.</summary>
     internal TrainingOptions ForSmallData()

@@ -70,7 +70,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
 
         var options = _options;
         // Rows are counted (up to the limit) only when the rule may apply.
-        if (validationData is null && options.HasSmallDataRule && DataViewRows.Count(trainData, atMost: options.SmallDataRows) is var rows
+        if (validationData is null && options.SmallDataRows > 0 && options.StopsOnAHeldOutFraction && DataViewRows.Count(trainData, atMost: options.SmallDataRows) is var rows
             && rows >= 2 && rows < options.SmallDataRows)
         {
             options = options.ForSmallData();
@@ -80,7 +80,7 @@ public sealed class DeepTrainer : IEstimator<DeepPredictionTransformer>
         var given = trainData;
         (trainData, validationData) = ValidationData.Split(_context, trainData, validationData, options, seed);
         bool split = !ReferenceEquals(trainData, given);
-        if (validationData is null && options.ValidationFraction > 0 && options.EarlyStoppingPatience is not null)
+        if (validationData is null && options.StopsOnAHeldOutFraction)
         {
             // Fewer than two rows: the fraction held nothing out, so there is nothing to stop on.
             services.Info($"{_spec.Name}: too few rows to hold any out for validation; every epoch trains and the last is kept.");
