@@ -60,10 +60,10 @@ public sealed class TrainingLoop
             throw new ArgumentException("The training data has no rows.", nameof(training));
 
         network.Module.to(_context.Device);
+        var groups = network.ParameterGroups(); // after the move, which replaces the parameters
         CudaPrecision.Apply(_context.Device, _options.AllowTf32, _context.Log);
         BatchNormStatistics.DropBatchCounters(network.Module);
         var health = new NetworkHealth(network.Module);
-        var groups = network.ParameterGroups;
         using var optimizer = new Optimizer(_options.Optimizer, groups, _options.WeightDecay, _options.Momentum);
         using var classWeights = _options.ClassWeights is { } w ? tensor(w, device: _context.Device).DetachFromDisposeScope() : null;
         var schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, _options.WarmupFraction,

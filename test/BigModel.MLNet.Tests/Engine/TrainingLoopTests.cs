@@ -236,7 +236,7 @@ public class TrainingLoopTests
         var module = nn.Sequential(first, nn.Tanh(), second);
         var snapshots = new List<(float[] First, float[] Second)>();
         float[] Weights(nn.Module m) => m.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
-        var network = new TrainableNetwork(module, inputs => module.call(inputs[0]), Groups:
+        var network = new TrainableNetwork(module, inputs => module.call(inputs[0]), Groups: () =>
         [
             new ParameterGroup(first.parameters().ToList(), LearningRateScale: 0.1, FrozenEpochs: 2),
             new ParameterGroup(second.parameters().ToList()),

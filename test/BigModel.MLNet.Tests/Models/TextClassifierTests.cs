@@ -186,7 +186,7 @@ public class TextClassifierTests
         options.FrozenLayers = 1;
         var vocabulary = BertVocabulary.Load(options.VocabularyPath!);
         using var built = TextClassifierBuilder.Build(options, vocabulary, outputs: 1);
-        var groups = built.Network.ParameterGroups;
+        var groups = built.Network.ParameterGroups();
         // Embeddings, layer 0 (frozen), layer 1, head — two layers in the tiny encoder.
         CollectionAssert.AreEqual(new[] { 0.512, 0.64, 0.8, 1.0 }, groups.Select(g => Math.Round(g.LearningRateScale, 12)).ToArray());
         CollectionAssert.AreEqual(new[] { 0, int.MaxValue, 0, 0 }, groups.Select(g => g.FrozenEpochs).ToArray());

@@ -35,7 +35,7 @@ internal static class TransferLearning
         // With validation data, keep the best epoch (patience beyond the run: restore without stopping).
         if (session.Validation is not null && fineTuning.EarlyStoppingPatience is null)
             fineTuning.EarlyStoppingPatience = fineTuning.Epochs;
-        var trainable = new TrainableNetwork(network, inputs => network.call(inputs[0]), Groups: network.FineTuneGroups(options.BackboneLearningRateScale));
+        var trainable = new TrainableNetwork(network, inputs => network.call(inputs[0]), Groups: () => network.FineTuneGroups(options.BackboneLearningRateScale));
         var fine = new TrainingLoop(fineTuning, session.Task, context).Run(trainable, session.Training, session.Validation);
 
         double? fineScore = Score(fine, fineTuning.EarlyStoppingMetric);

@@ -36,7 +36,7 @@ internal static class RecommenderStages
                 network.Active = stage;
                 string name = StageName(stage);
                 staged.Stage = name;
-                var trainable = new TrainableNetwork(network, network.Forward, network.Penalty, [new ParameterGroup(trained)]);
+                var trainable = new TrainableNetwork(network, network.Forward, network.Penalty, () => [new ParameterGroup(trained)]);
                 var run = new TrainingLoop(staged, session.Task, context).Run(trainable, session.Training, session.Validation);
                 double? loss = BestLoss(run);
                 bool better = kept is not { Loss: double keptLoss } || loss is not double stageLoss || stageLoss < keptLoss;

@@ -33,7 +33,7 @@ internal static class TextClassifierBuilder
         checkpoint?.LoadInto(encoder);
         var assembler = new SequenceAssembler(options.MaxLength, vocabulary.Classification, vocabulary.Separator, vocabulary.Padding);
         var network = new TextClassifierNetwork(encoder, assembler, options.Pooling, outputs, options.Dropout);
-        var trainable = new TrainableNetwork(network, network.Forward, Groups: network.Groups(options.FreezeEmbeddings, options.FrozenLayers, options.LayerwiseLearningRateDecay));
+        var trainable = new TrainableNetwork(network, network.Forward, Groups: () => network.Groups(options.FreezeEmbeddings, options.FrozenLayers, options.LayerwiseLearningRateDecay));
         return new BuiltNetwork(trainable, network.ExportOnnx);
     }
 }
