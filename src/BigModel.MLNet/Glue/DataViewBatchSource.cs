@@ -126,7 +126,7 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
         var random = shuffle ?? new Random(_seed);
         foreach (var slots in SlotBatches((int)Rows, shuffle, readRow: null, lengths: []))
         {
-            using var index = tensor(slots.Select(s => (long)s).ToArray(), device: device);
+            using var index = HostCopy.ToDevice(tensor(slots.Select(s => (long)s).ToArray()), device);
             yield return Complete([.. _resident.Select(t => t.index_select(0, index))], slots.Length, device, shuffle, random);
         }
     }

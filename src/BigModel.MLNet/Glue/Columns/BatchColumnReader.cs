@@ -25,23 +25,6 @@ internal abstract class BatchColumnReader
     /// <summary>The values in <paramref name="slots"/>, in that order, as one tensor on <paramref name="device"/>.</summary>
     public abstract Tensor ToTensor(ReadOnlySpan<int> slots, Device device);
 
-    /// <summary>
-    /// A batch tensor made on the host, on <paramref name="device"/>. For a CUDA device the values go through pinned
-    /// (page-locked) memory and are copied without blocking: the copy is queued on the GPU behind the steps already
-    /// there, and the reading thread (the background feed) goes on to the next batch. libtorch keeps the pinned block
-    /// until the copy is done.
-    /// </summary>
-    protected static Tensor OnDevice(Tensor host, Device device)
-    {
-        if (device.type != DeviceType.CUDA)
-            return host;
-        using (host)
-        {
-            using var pinned = host.pin_memory();
-            return pinned.to(device, non_blocking: true);
-        }
-    }
-
     protected InvalidDataException BadValue(string problem, string remedy) =>
         BadValues.Create($"Column '{Column.Name}' {problem} at row {Row.Position}. {remedy}");
 

@@ -1,3 +1,4 @@
+using BigModel.MLNet.Engine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -25,5 +26,5 @@ internal sealed class BooleanLabelReader(DataViewRow row, DataViewSchema.Column 
     }
 
     /// <summary>Class indices (0 = false, 1 = true), so class weights apply as for multiclass.</summary>
-    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => OnDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => HostCopy.ToDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
 }

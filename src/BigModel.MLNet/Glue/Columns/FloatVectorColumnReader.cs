@@ -1,3 +1,4 @@
+using BigModel.MLNet.Engine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -56,7 +57,7 @@ internal sealed class FloatVectorColumnReader : BatchColumnReader, IOnnxInputRea
     }
 
     public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) =>
-        OnDevice(tensor(Gather(Buffer, Width, slots), [slots.Length, Width]), device);
+        HostCopy.ToDevice(tensor(Gather(Buffer, Width, slots), [slots.Length, Width]), device);
 
     public NamedOnnxValue ToOnnx(int rows) =>
         NamedOnnxValue.CreateFromTensor(Column.Name, new DenseTensor<float>(Buffer.AsMemory(0, rows * Width), [rows, Width]));

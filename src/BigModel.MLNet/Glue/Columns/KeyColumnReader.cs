@@ -1,3 +1,4 @@
+using BigModel.MLNet.Engine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -47,7 +48,7 @@ internal sealed class KeyColumnReader : BatchColumnReader, IOnnxInputReader
         var keys = new long[slots.Length];
         for (int i = 0; i < slots.Length; i++)
             keys[i] = _buffer[slots[i]];
-        return OnDevice(tensor(keys, [slots.Length]), device);
+        return HostCopy.ToDevice(tensor(keys, [slots.Length]), device);
     }
 
     public NamedOnnxValue ToOnnx(int rows) =>

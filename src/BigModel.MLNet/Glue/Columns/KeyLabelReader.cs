@@ -1,3 +1,4 @@
+using BigModel.MLNet.Engine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -36,5 +37,5 @@ internal sealed class KeyLabelReader : BatchColumnReader
         _buffer[slot] = key - 1;
     }
 
-    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => OnDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => HostCopy.ToDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
 }

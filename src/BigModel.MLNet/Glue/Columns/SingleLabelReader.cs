@@ -1,3 +1,4 @@
+using BigModel.MLNet.Engine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -35,5 +36,5 @@ internal sealed class SingleLabelReader(DataViewRow row, DataViewSchema.Column c
         _buffer[slot] = scale is { } s ? (value - s.Mean) / s.Std : value;
     }
 
-    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => OnDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
+    public override Tensor ToTensor(ReadOnlySpan<int> slots, Device device) => HostCopy.ToDevice(tensor(Gather(_buffer, 1, slots), [slots.Length]), device);
 }

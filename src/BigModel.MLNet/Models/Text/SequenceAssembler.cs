@@ -1,3 +1,4 @@
+using BigModel.MLNet.Engine;
 using BigModel.MLNet.Export;
 using static TorchSharp.torch;
 
@@ -49,8 +50,8 @@ internal sealed record SequenceAssembler(int MaxLength, long Classification, lon
             }
             mask.AsSpan(at, total).Fill(1f);
         }
-        return new Assembled(tensor(ids, [rows, length], device: device), tensor(types, [rows, length], device: device),
-            tensor(mask, [rows, length], device: device));
+        return new Assembled(HostCopy.ToDevice(tensor(ids, [rows, length]), device), HostCopy.ToDevice(tensor(types, [rows, length]), device),
+            HostCopy.ToDevice(tensor(mask, [rows, length]), device));
     }
 
     /// <summary>How many ids of each text are kept, and the sequence's length with its special tokens.</summary>
