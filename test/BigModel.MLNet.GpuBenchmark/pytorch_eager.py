@@ -7,7 +7,7 @@
 # reshuffled with a device randperm every pass): AdamW (lr 1e-3, weight decay 0.01), 20 warm-up steps, then --steps
 # timed steps with no .item() in them. One JSON line per preset goes to stdout; the torch version and device to
 # stderr. GpuBenchmark.cs times the same networks, batch sizes and optimiser in C#.
-# Presets: mlp, cnn, resnet18-32, minilm-128, minilm-128-bf16, mf, neumf.
+# Presets: mlp, cnn, cnn-b2048 (the CNN at 4 times the batch), resnet18-32, minilm-128, minilm-128-bf16, mf, neumf.
 import argparse
 import json
 import math
@@ -282,6 +282,7 @@ def recommender(rows, device, neumf):
 PRESETS = {
     "mlp": (512, lambda rows, device, args: mlp(rows, device)),
     "cnn": (512, lambda rows, device, args: cnn(rows, device)),
+    "cnn-b2048": (2048, lambda rows, device, args: cnn(rows, device)),
     "resnet18-32": (256, lambda rows, device, args: resnet18_32(rows, device)),
     "minilm-128": (32, lambda rows, device, args: minilm_128(rows, device, TEXT_CONFIGS[args.text_config])),
     "minilm-128-bf16": (32, lambda rows, device, args: minilm_128(rows, device, TEXT_CONFIGS[args.text_config])),
