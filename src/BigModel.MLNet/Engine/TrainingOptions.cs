@@ -113,8 +113,9 @@ public class TrainingOptions
 
     /// <summary>
     /// Read the training and validation data once and keep it as tensors on the training device, so each batch is an
-    /// index selection there instead of a read, conversion and host-to-device copy of its rows: the usual choice on a
-    /// GPU for data that fits its memory (the rows' inputs and labels, as 32-bit values). Batches hold the same rows in
+    /// index selection there instead of a read, conversion and host-to-device copy of its rows (the rows' inputs and
+    /// labels, as 32-bit values). On an H200 it was no faster than reading ahead (<see cref="PrefetchBatches"/>) for the
+    /// MLP and matrix factorisation (docs/benchmarks.md). Batches hold the same rows in
     /// the same order as streamed training with a shuffle pool as large as the data. Inputs of varying length (text)
     /// always stream.
     /// </summary>
