@@ -17,7 +17,6 @@ internal static class RecommenderStages
     public static TrainingHistory Train(RecommenderNetwork network, TrainingSession session)
     {
         var context = session.Context;
-        network.to(context.Device);
         var staged = session.Options.CopyForStage();
         if (session.Validation is not null)
             staged.EarlyStoppingPatience ??= 3;
@@ -27,7 +26,7 @@ internal static class RecommenderStages
         (RecommenderArchitecture Stage, double? Loss, WeightSnapshot? Weights)? kept = null;
         try
         {
-            foreach (var (stage, trained) in network.Stages)
+            foreach (var (stage, _) in network.Stages)
             {
                 // NeuMF starts exactly as the trained factorisation. (The factorisation cannot start exactly as the
                 // biases: zero factors get no gradient, so they start small and random.)
@@ -36,7 +35,9 @@ internal static class RecommenderStages
                 network.Active = stage;
                 string name = StageName(stage);
                 staged.Stage = name;
-                var trainable = new TrainableNetwork(network, network.Forward, network.Penalty, () => [new ParameterGroup(trained)]);
+                // The stage's parameters are looked up when training starts, on the training device.
+                var trainable = new TrainableNetwork(network, network.Forward, network.Penalty,
+                    () => [new ParameterGroup(network.Stages.Single(s => s.Stage == stage).Trained)]);
                 var run = new TrainingLoop(staged, session.Task, context).Run(trainable, session.Training, session.Validation);
                 double? loss = BestLoss(run);
                 bool better = kept is not { Loss: double keptLoss } || loss is not double stageLoss || stageLoss < keptLoss;
