@@ -98,11 +98,10 @@ static class GpuBenchmark
         double? baseline = null;
         var feeds = new[] { ("streamed, read in step", false, 0), ("streamed, read ahead (2)", false, 2), ("kept on the device", true, 2) };
         foreach (var (_, cache, prefetch) in feeds)
-            trainer(WarmUp(new TrainingOptions { Device = device, BatchSize = batch, CacheDataOnDevice = cache, PrefetchBatches = prefetch })).Fit(data);
+            trainer(Shared(device, batch, WarmUpEpochs, cache, prefetch)).Fit(data);
         foreach (var (name, cache, prefetch) in feeds)
         {
-            var history = trainer(new TrainingOptions { Device = device, BatchSize = batch, Epochs = 3, CacheDataOnDevice = cache, PrefetchBatches = prefetch })
-                .Fit(data).History;
+            var history = trainer(Shared(device, batch, TimedEpochs, cache, prefetch)).Fit(data).History;
             double rate = TimedRate(history);
             baseline ??= rate;
             var timed = Timed(history);
@@ -198,13 +197,12 @@ static class GpuBenchmark
     private static void Report(string preset, int batch, DeviceKind device, Func<int, IDataView> data,
         Func<TrainingOptions, IEstimator<DeepPredictionTransformer>> trainer)
     {
-        var options = new TrainingOptions { Device = device, BatchSize = batch, Epochs = 3, CacheDataOnDevice = true };
         double rate;
         try
         {
             var rows = data(batch * Steps);
-            trainer(WarmUp(options)).Fit(rows);
-            rate = TimedRate(trainer(options).Fit(rows).History);
+            trainer(Shared(device, batch, WarmUpEpochs)).Fit(rows);
+            rate = TimedRate(trainer(Shared(device, batch, TimedEpochs)).Fit(rows).History);
         }
         catch (Exception e)
         {
@@ -227,14 +225,16 @@ static class GpuBenchmark
         [.. history.Epochs.Where(e => e.Stage == history.Epochs[^1].Stage).Skip(1)];
 
     /// <summary>
-    /// A one-epoch copy of <paramref name="options"/>, fitted untimed before the timed fit: a process's first fit of a
-    /// network runs colder (methods not yet compiled at their final tier, libtorch's first calls of each kernel), and the
-    /// timed fit should see what the rest of a long training sees.
+    /// Epochs of the timed fit (the first is not timed), and of the untimed fit of the same network before it: a process's
+    /// first fit runs colder (methods not yet compiled at their final tier, libtorch's first calls of each kernel), and
+    /// the timed fit should see what the rest of a long training sees.
     /// </summary>
-    private static TrainingOptions WarmUp(TrainingOptions options) => new()
+    private const int TimedEpochs = 3, WarmUpEpochs = 1;
+
+    /// <summary>The settings a preset's options take from the run (see <see cref="Options{T}"/>).</summary>
+    private static TrainingOptions Shared(DeviceKind device, int batch, int epochs, bool cacheOnDevice = true, int prefetch = 2) => new()
     {
-        Device = options.Device, BatchSize = options.BatchSize, Epochs = 1, CacheDataOnDevice = options.CacheDataOnDevice,
-        PrefetchBatches = options.PrefetchBatches,
+        Device = device, BatchSize = batch, Epochs = epochs, CacheDataOnDevice = cacheOnDevice, PrefetchBatches = prefetch,
     };
 
     /// <summary>A preset's options with the benchmark's shared settings (AdamW and a constant rate, as the PyTorch script).</summary>
