@@ -23,6 +23,7 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
 {
     private readonly bool _keepOnDevice;
     private Tensor[]? _resident;
+    private string? _residentDevice;
     private readonly IDataView _data;
     private readonly IReadOnlyList<ModelInput> _inputs;
     private readonly string? _labelColumn;
@@ -107,7 +108,8 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
     /// </summary>
     private IEnumerable<TensorBatch> ResidentEpoch(Device device, Random? shuffle)
     {
-        if (_resident is null || _resident.Any(t => t.device != device))
+        // By name: TorchSharp's Device compares by reference, and each tensor's .device is a new object.
+        if (_resident is null || _residentDevice != device.ToString())
         {
             DisposeResident();
             var (cursor, readers) = OpenReaders((int)Rows);
@@ -121,6 +123,7 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
             }
             int[] all = [.. Enumerable.Range(0, (int)Rows)];
             _resident = [.. readers.Select(r => r.ToTensor(all, device).DetachFromDisposeScope())];
+            _residentDevice = device.ToString();
         }
         // The streamed pool, had it held every row, would hold them in slots 0 … Rows − 1: the same schedule applies.
         var random = shuffle ?? new Random(_seed);
@@ -212,6 +215,7 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
         foreach (var tensor in _resident ?? [])
             tensor.Dispose();
         _resident = null;
+        _residentDevice = null;
     }
 
     /// <summary>

@@ -98,4 +98,27 @@ public class DataViewBatchSourceTests
         // A pool smaller than the data refills while bucketed batches wait to be served.
         CollectionAssert.AreEqual(expected, Read(pool: 100).Labels.Order().ToList(), "every row exactly once, small pool");
     }
+
+    [TestMethod]
+    public void DataKeptOnTheDeviceIsReadOnceForEveryEpoch()
+    {
+        var ml = new MLContext(1);
+        int enumerations = 0;
+        IEnumerable<SyntheticData.RegressionRow> Rows()
+        {
+            enumerations++;
+            for (int i = 0; i < 40; i++)
+                yield return new SyntheticData.RegressionRow { Features = new float[SyntheticData.Width], Label = i };
+        }
+        var data = ml.Data.LoadFromEnumerable(Rows());
+        var task = PredictionTask.Create(PredictionKind.Regression, data.Schema["Label"], new BigModel.MLNet.Engine.TrainingOptions());
+        using var source = new DataViewBatchSource(data, [new FloatVectorInput("Features")], "Label", task, 8, 100, "training", seed: 1,
+            keepOnDevice: true);
+        var expected = Enumerable.Range(0, 40).Select(i => (float)i).ToList();
+        CollectionAssert.AreEqual(expected, Labels(() => source.ReadEpoch(CPU, new Random(1))).Order().ToList());
+        int afterFirstEpoch = enumerations;
+        for (int epoch = 2; epoch <= 3; epoch++)
+            CollectionAssert.AreEqual(expected, Labels(() => source.ReadEpoch(new Device("cpu"), new Random(epoch))).Order().ToList());
+        Assert.AreEqual(afterFirstEpoch, enumerations, "later epochs select from the tensors read by the first");
+    }
 }
