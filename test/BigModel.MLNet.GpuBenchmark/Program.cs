@@ -5,7 +5,8 @@
 //   dotnet run --project test/BigModel.MLNet.GpuBenchmark -c Release [-- --steps 200] [--only mlp,feed,...]
 //
 // --only limits the run to some sections (GpuBenchmark.Sections): presets by name, feed (MLP and MF streamed, read
-// ahead, kept on the device), agreement (CPU against CUDA; needs CUDA). device-run.sh runs each in its own process.
+// ahead, kept on the device), agreement (CPU against CUDA; needs CUDA), cnn-probe (the small CNN's step in plain
+// TorchSharp, whole and in parts; cnn_probe.py is its PyTorch side). device-run.sh runs each in its own process.
 using BigModel.MLNet;
 using Microsoft.ML;
 

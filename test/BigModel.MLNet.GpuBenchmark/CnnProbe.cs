@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text.Json;
+using BigModel.MLNet;
+using BigModel.MLNet.Engine;
+using BigModel.MLNet.Models.Cnn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+/// <summary>
+/// Where the small CNN's gap to PyTorch on the GPU lies. The preset's network and training step are written directly
+/// against TorchSharp, with none of the package's code, and then with one of the package's parts at a time in place of
+/// TorchSharp's: its optimiser, its per-step random stream, its network class, its whole training loop. cnn_probe.py
+/// times the same step in PyTorch, so that one device call says whether the gap is in TorchSharp or in which part of
+/// the package.
+/// </summary>
+static class CnnProbe
+{
+    private const int Warmup = 10;
+
+    public static void Run(int steps)
+    {
+        var device = cuda.is_available() ? CUDA : CPU;
+        backends.cuda.matmul.allow_tf32 = true;
+        backends.cudnn.allow_tf32 = true;
+        Console.WriteLine();
+        Console.WriteLine($"## CNN probe in TorchSharp on {device.type}: cuDNN available {cuda.is_cudnn_available()}; " +
+            "one training step of the small CNN (AdamW, batches selected on the device)");
+        Console.WriteLine("| step | batch | ms per step |");
+        Console.WriteLine("| -- | --: | --: |");
+        foreach (int batch in new[] { 512, 2048 })
+        {
+            using var scope = NewDisposeScope();
+            var data = new DeviceBatches(batch, device);
+            Report("plain TorchSharp", batch, TimeSteps(steps, device, PlainStep(Plain(device), data)));
+            Report("with the package's optimiser", batch, TimeSteps(steps, device, PackageOptimizerStep(Plain(device), data)));
+            Report("with the package's random stream around the forward pass", batch, TimeSteps(steps, device, SeededStep(Plain(device), data)));
+            Report("with the package's SmallCnn module", batch, TimeSteps(steps, device, PlainStep(Package(device), data)));
+            Report("the package's training loop (TrainingLoop.Run)", batch, LoopMilliseconds(steps, device, data));
+        }
+    }
+
+    /// <summary>The small CNN preset's layers as a plain TorchSharp sequence.</summary>
+    private static nn.Module<Tensor, Tensor> Plain(Device device)
+    {
+        manual_seed(0);
+        return nn.Sequential(
+            nn.Unflatten(1, [1, 28, 28]),
+            nn.Conv2d(1, 32, 3, padding: 1, bias: false), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding: 1, bias: false), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10)).to(device);
+    }
+
+    /// <summary>The package's own small CNN class with the preset's options.</summary>
+    private static nn.Module<Tensor, Tensor> Package(Device device)
+    {
+        manual_seed(0);
+        return new SmallCnn(new CnnOptions(), outputs: 10).to(device);
+    }
+
+    private static Action PlainStep(nn.Module<Tensor, Tensor> network, DeviceBatches data)
+    {
+        var optimizer = optim.AdamW(network.parameters(), lr: 1e-3, weight_decay: 0.01);
+        network.train();
+        return () =>
+        {
+            var (x, y) = data.Next();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(network.call(x), y).backward();
+            optimizer.step();
+        };
+    }
+
+    private static Action PackageOptimizerStep(nn.Module<Tensor, Tensor> network, DeviceBatches data)
+    {
+        var optimizer = new Optimizer(OptimizerKind.AdamW, [new ParameterGroup([.. network.parameters()])], weightDecay: 0.01, momentum: 0);
+        network.train();
+        return () =>
+        {
+            var (x, y) = data.Next();
+            optimizer.ZeroGrad();
+            nn.functional.cross_entropy(network.call(x), y).backward();
+            optimizer.Step(1e-3);
+        };
+    }
+
+    private static Action SeededStep(nn.Module<Tensor, Tensor> network, DeviceBatches data)
+    {
+        var optimizer = optim.AdamW(network.parameters(), lr: 1e-3, weight_decay: 0.01);
+        network.train();
+        long step = 0;
+        return () =>
+        {
+            var (x, y) = data.Next();
+            optimizer.zero_grad();
+            using var output = TorchRandom.Draw(1, ++step, () => network.call(x));
+            nn.functional.cross_entropy(output, y).backward();
+            optimizer.step();
+        };
+    }
+
+    /// <summary>Milliseconds per step of the package's training loop on the same network and batches (its timed epochs
+    /// after the first).</summary>
+    private static double LoopMilliseconds(int steps, Device device, DeviceBatches data)
+    {
+        var options = new TrainingOptions
+        {
+            Epochs = 3, BatchSize = data.BatchSize, LearningRate = 1e-3, WeightDecay = 0.01, Schedule = LearningRateSchedule.Constant,
+            RecomputeBatchNormStatistics = false, WeightAveragingHalfLife = null,
+        };
+        var loop = new TrainingLoop(options, new CrossEntropy(), new TrainingContext(device, 1, _ => { }, () => false));
+        var history = loop.Run(TrainableNetwork.From(Plain(device)), new EpochsOf(data, steps), validation: null);
+        var timed = history.Epochs.Skip(1).ToList();
+        return timed.Sum(e => e.Duration.TotalMilliseconds) / (steps * timed.Count);
+    }
+
+    /// <summary>Milliseconds per call of <paramref name="step"/> (each in its own dispose scope) after a warm-up.</summary>
+    private static double TimeSteps(int steps, Device device, Action step)
+    {
+        for (int i = 0; i < Warmup; i++)
+        {
+            using var scope = NewDisposeScope();
+            step();
+        }
+        Synchronize(device);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++)
+        {
+            using var scope = NewDisposeScope();
+            step();
+        }
+        Synchronize(device);
+        return clock.Elapsed.TotalMilliseconds / steps;
+    }
+
+    private static void Synchronize(Device device)
+    {
+        if (device.type == DeviceType.CUDA)
+            cuda.synchronize(device);
+    }
+
+    private static void Report(string step, int batch, double milliseconds)
+    {
+        Console.WriteLine($"| {step} | {batch} | {milliseconds:F3} |");
+        Console.WriteLine(JsonSerializer.Serialize(new { runtime = "torchsharp", probe = step, batch, ms_per_step = milliseconds }));
+    }
+
+    /// <summary>Random pixels and labels held on the device, served in consecutive batches (indices made on the device).</summary>
+    private sealed class DeviceBatches(int batchSize, Device device)
+    {
+        private readonly Tensor _pixels = rand(batchSize * 8L, 28 * 28, device: device);
+        private readonly Tensor _labels = randint(0, 10, [batchSize * 8L], device: device);
+        private long _next;
+
+        public int BatchSize => batchSize;
+
+        public (Tensor Pixels, Tensor Labels) Next()
+        {
+            using var index = arange(_next, _next + batchSize, device: _pixels.device).remainder_(_pixels.shape[0]);
+            _next += batchSize;
+            return (_pixels.index_select(0, index), _labels.index_select(0, index));
+        }
+    }
+
+    /// <summary>Epochs of a fixed number of batches from <see cref="DeviceBatches"/>, for the training loop.</summary>
+    private sealed class EpochsOf(DeviceBatches data, int steps) : IBatchSource
+    {
+        public long BatchesPerEpoch => steps;
+
+        public IEnumerable<TensorBatch> ReadEpoch(Device device, Random? shuffle)
+        {
+            for (int i = 0; i < steps; i++)
+            {
+                var (pixels, labels) = data.Next();
+                yield return new TensorBatch([pixels], labels);
+            }
+        }
+    }
+
+    /// <summary>Cross-entropy over ten classes, as the package's multiclass task computes it.</summary>
+    private sealed class CrossEntropy : ITrainingTask
+    {
+        public LossFunction Loss => (output, target) => nn.functional.cross_entropy(output, target, reduction: nn.Reduction.None);
+
+        public bool IsClassification => true;
+
+        public long CountCorrect(Tensor output, Tensor target)
+        {
+            using var correct = Correct(output, target);
+            return correct.item<long>();
+        }
+
+        public Tensor Correct(Tensor output, Tensor target) => output.argmax(1).eq(target).sum();
+
+        public int? OutputWidth => 10;
+    }
+}
