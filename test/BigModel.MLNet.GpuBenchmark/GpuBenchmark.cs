@@ -44,7 +44,7 @@ static class GpuBenchmark
             Report("mlp", 512, device, rows => Mlp(ml, rows), options => ml.Deep().Regression.Mlp(Options<MlpOptions>(options)));
         if (Chosen("cnn"))
             Report("cnn", 512, device, rows => Images(ml, rows, 1, 28), options => ml.Deep().MulticlassClassification.Cnn(Options<CnnOptions>(options)));
-        if (Chosen("cnn-b2048")) // the same network with 4 times the work per step: what is left of the gap is not per-step overhead
+        if (Chosen("cnn-b2048")) // the same network with 4 times the work per step
             Report("cnn-b2048", 2048, device, rows => Images(ml, rows, 1, 28), options => ml.Deep().MulticlassClassification.Cnn(Options<CnnOptions>(options)));
         if (Chosen("resnet18-32"))
             Report("resnet18-32", 256, device, rows => Images(ml, rows, 3, 32), options => ml.Deep().MulticlassClassification.Cnn(Options<CnnOptions>(options, o =>
