@@ -4,8 +4,9 @@
 #   ../shared/tools/pack-for-device test/BigModel.MLNet.GpuBenchmark/BigModel.MLNet.GpuBenchmark.csproj
 # then give the device tool the command 'bash test/BigModel.MLNet.GpuBenchmark/device-run.sh [steps]' with carry
 # [".device"], or 'bash test/BigModel.MLNet.GpuBenchmark/device-run.sh [steps] "[sections]"' for some sections only
-# (GpuBenchmark.Sections: presets, feed, agreement, cnn-probe). Results land in $OUT (gpu.txt, pytorch.jsonl, bigmodel.txt, table.md) as they come, so a run cut short
-# still returns what it measured (compare.py makes the table from them anywhere).
+# (GpuBenchmark.Sections: presets, feed, agreement, cnn-probe; all but cnn-probe by default). Results land in $OUT
+# (gpu.txt, pytorch.jsonl, bigmodel.txt, cnn-probe.txt, table.md) as they come, so a run cut short still returns what
+# it measured (compare.py makes the table from them anywhere).
 #
 # Every preset and section runs in its own process: one that fails (or crashes natively) costs only its own row.
 set -uo pipefail
