@@ -32,10 +32,10 @@ static class CnnProbe
         {
             using var scope = NewDisposeScope();
             var data = new DeviceBatches(batch, device);
-            Report("plain TorchSharp", batch, TimeSteps(steps, device, PlainStep(Plain(device), data)));
-            Report("with the package's optimiser", batch, TimeSteps(steps, device, PackageOptimizerStep(Plain(device), data)));
-            Report("with the package's random stream around the forward pass", batch, TimeSteps(steps, device, SeededStep(Plain(device), data)));
-            Report("with the package's SmallCnn module", batch, TimeSteps(steps, device, PlainStep(Package(device), data)));
+            Report("plain TorchSharp", batch, TimeSteps(steps, device, Step(Plain(device), data)));
+            Report("with the package's optimiser", batch, TimeSteps(steps, device, Step(Plain(device), data, packageOptimizer: true)));
+            Report("with the package's random stream around the forward pass", batch, TimeSteps(steps, device, Step(Plain(device), data, seeded: true)));
+            Report("with the package's SmallCnn module", batch, TimeSteps(steps, device, Step(Package(device), data)));
             Report("the package's training loop (TrainingLoop.Run)", batch, LoopMilliseconds(steps, device, data));
         }
     }
@@ -58,44 +58,32 @@ static class CnnProbe
         return new SmallCnn(new CnnOptions(), outputs: 10).to(device);
     }
 
-    private static Action PlainStep(nn.Module<Tensor, Tensor> network, DeviceBatches data)
+    /// <summary>
+    /// One training step (cross-entropy, AdamW) on the next batch: with TorchSharp's optimiser or the package's, and
+    /// with the forward pass plain or under the package's per-step random stream.
+    /// </summary>
+    private static Action Step(nn.Module<Tensor, Tensor> network, DeviceBatches data, bool packageOptimizer = false, bool seeded = false)
     {
-        var optimizer = optim.AdamW(network.parameters(), lr: 1e-3, weight_decay: 0.01);
         network.train();
-        return () =>
+        Action zeroGrad, update;
+        if (packageOptimizer)
         {
-            var (x, y) = data.Next();
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(network.call(x), y).backward();
-            optimizer.step();
-        };
-    }
-
-    private static Action PackageOptimizerStep(nn.Module<Tensor, Tensor> network, DeviceBatches data)
-    {
-        var optimizer = new Optimizer(OptimizerKind.AdamW, [new ParameterGroup([.. network.parameters()])], weightDecay: 0.01, momentum: 0);
-        network.train();
-        return () =>
+            var optimizer = new Optimizer(OptimizerKind.AdamW, [new ParameterGroup([.. network.parameters()])], weightDecay: 0.01, momentum: 0);
+            (zeroGrad, update) = (optimizer.ZeroGrad, () => optimizer.Step(1e-3));
+        }
+        else
         {
-            var (x, y) = data.Next();
-            optimizer.ZeroGrad();
-            nn.functional.cross_entropy(network.call(x), y).backward();
-            optimizer.Step(1e-3);
-        };
-    }
-
-    private static Action SeededStep(nn.Module<Tensor, Tensor> network, DeviceBatches data)
-    {
-        var optimizer = optim.AdamW(network.parameters(), lr: 1e-3, weight_decay: 0.01);
-        network.train();
+            var optimizer = optim.AdamW(network.parameters(), lr: 1e-3, weight_decay: 0.01);
+            (zeroGrad, update) = (() => optimizer.zero_grad(), () => optimizer.step());
+        }
         long step = 0;
         return () =>
         {
             var (x, y) = data.Next();
-            optimizer.zero_grad();
-            using var output = TorchRandom.Draw(1, ++step, () => network.call(x));
+            zeroGrad();
+            using var output = seeded ? TorchRandom.Draw(1, ++step, () => network.call(x)) : network.call(x);
             nn.functional.cross_entropy(output, y).backward();
-            optimizer.step();
+            update();
         };
     }
 

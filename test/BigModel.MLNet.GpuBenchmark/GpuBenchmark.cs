@@ -5,6 +5,7 @@ using BigModel.MLNet.Models.Cnn;
 using BigModel.MLNet.Models.Mlp;
 using BigModel.MLNet.Models.Recommender;
 using BigModel.MLNet.Models.Text;
+using BigModel.MLNet.Tests.Fixtures;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -150,7 +151,7 @@ static class GpuBenchmark
         {
             var context = new MLContext(seed: 5);
             var rows = data(context);
-            return ScoreValues(trainer(context, device).Fit(rows).Transform(rows));
+            return ColumnValues.Read(trainer(context, device).Fit(rows).Transform(rows), "Score");
         }
         try
         {
@@ -165,35 +166,6 @@ static class GpuBenchmark
         {
             Console.WriteLine($"| {model} | failed: {e.GetType().Name}: {e.Message.Split('\n')[0]} | | |");
         }
-    }
-
-    /// <summary>Every value of the Score column, a scalar or a vector per row, in row order.</summary>
-    private static float[] ScoreValues(IDataView scored)
-    {
-        var column = scored.Schema["Score"];
-        var values = new List<float>();
-        using var cursor = scored.GetRowCursor([column]);
-        if (column.Type is VectorDataViewType)
-        {
-            var getter = cursor.GetGetter<VBuffer<float>>(column);
-            VBuffer<float> buffer = default;
-            while (cursor.MoveNext())
-            {
-                getter(ref buffer);
-                values.AddRange(buffer.DenseValues());
-            }
-        }
-        else
-        {
-            var getter = cursor.GetGetter<float>(column);
-            float value = 0;
-            while (cursor.MoveNext())
-            {
-                getter(ref value);
-                values.Add(value);
-            }
-        }
-        return [.. values];
     }
 
     private static void Report(string preset, int batch, DeviceKind device, Func<int, IDataView> data,

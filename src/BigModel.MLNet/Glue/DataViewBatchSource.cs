@@ -22,8 +22,8 @@ namespace BigModel.MLNet.Glue;
 internal sealed class DataViewBatchSource : IBatchSource, IDisposable
 {
     private readonly bool _keepOnDevice;
-    private Tensor[]? _resident;
-    private string? _residentDevice;
+    /// <summary>The data read onto a device (<see cref="ResidentEpoch"/>), and that device's name.</summary>
+    private (Tensor[] Tensors, string Device)? _resident;
     private readonly IDataView _data;
     private readonly IReadOnlyList<ModelInput> _inputs;
     private readonly string? _labelColumn;
@@ -109,7 +109,7 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
     private IEnumerable<TensorBatch> ResidentEpoch(Device device, Random? shuffle)
     {
         // By name: TorchSharp's Device compares by reference, and each tensor's .device is a new object.
-        if (_resident is null || _residentDevice != device.ToString())
+        if (_resident?.Device != device.ToString())
         {
             DisposeResident();
             var (cursor, readers) = OpenReaders((int)Rows);
@@ -122,15 +122,14 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
                 }
             }
             int[] all = [.. Enumerable.Range(0, (int)Rows)];
-            _resident = [.. readers.Select(r => r.ToTensor(all, device).DetachFromDisposeScope())];
-            _residentDevice = device.ToString();
+            _resident = ([.. readers.Select(r => r.ToTensor(all, device).DetachFromDisposeScope())], device.ToString());
         }
         // The streamed pool, had it held every row, would hold them in slots 0 … Rows − 1: the same schedule applies.
         var random = shuffle ?? new Random(_seed);
         foreach (var slots in SlotBatches((int)Rows, shuffle, readRow: null, lengths: []))
         {
             using var index = HostCopy.ToDevice(tensor(slots.Select(s => (long)s).ToArray()), device);
-            yield return Complete([.. _resident.Select(t => t.index_select(0, index))], slots.Length, device, shuffle, random);
+            yield return Complete([.. _resident.Value.Tensors.Select(t => t.index_select(0, index))], slots.Length, device, shuffle, random);
         }
     }
 
@@ -212,10 +211,9 @@ internal sealed class DataViewBatchSource : IBatchSource, IDisposable
 
     private void DisposeResident()
     {
-        foreach (var tensor in _resident ?? [])
+        foreach (var tensor in _resident?.Tensors ?? [])
             tensor.Dispose();
         _resident = null;
-        _residentDevice = null;
     }
 
     /// <summary>
