@@ -117,6 +117,7 @@ public class DataViewBatchSourceTests
         var expected = Enumerable.Range(0, 40).Select(i => (float)i).ToList();
         CollectionAssert.AreEqual(expected, Labels(() => source.ReadEpoch(CPU, new Random(1))).Order().ToList());
         int afterFirstEpoch = enumerations;
+        // A new Device object each epoch, as the training loop's tensors give: the same device, another reference.
         for (int epoch = 2; epoch <= 3; epoch++)
             CollectionAssert.AreEqual(expected, Labels(() => source.ReadEpoch(new Device("cpu"), new Random(epoch))).Order().ToList());
         Assert.AreEqual(afterFirstEpoch, enumerations, "later epochs select from the tensors read by the first");
